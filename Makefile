@@ -1,0 +1,64 @@
+# creator-discovery: every command a developer needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+# Telemetry off for dagster (dagster.yaml below), MLflow, Evidently, dbt and Scarf-instrumented packages.
+export DO_NOT_TRACK := 1
+export MLFLOW_DISABLE_TELEMETRY := true
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export SCARF_NO_ANALYTICS := true
+
+SCALE ?= demo
+SEED ?= 7
+UI_PORT ?= 3000
+BENCH_SCALE ?= large
+UV := $(or $(shell command -v uv 2>/dev/null),$(HOME)/.local/bin/uv)
+RUN := $(UV) run --frozen
+DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
+
+.PHONY: help install manifest data materialize demo test lint format ui bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	@echo "uv not found: installing it from PyPI into ~/.local"
+	python3 -m pip install --user --quiet uv
+
+install: $(UV) ## Install the locked dependencies, prepare the dbt manifest and the Dagster home
+	$(UV) sync --frozen
+	@$(MAKE) --no-print-directory manifest
+	@mkdir -p "$(DAGSTER_HOME)"
+	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
+
+manifest:  ## Parse the dbt project into dbt_project/target/manifest.json
+	$(RUN) dbt parse --quiet $(DBT_DIRS)
+
+data: install  ## Generate the platform into data/landing (SCALE=tiny|demo|large, SEED=7)
+	$(RUN) python -m recsys.datagen --scale $(SCALE) --seed $(SEED) --out data/landing --truth-out data/truth --overwrite
+
+materialize: install  ## Materialize every asset from what is in data/landing
+	$(RUN) python -m scripts.materialize_all
+
+demo: data materialize  ## The whole demo: install, generate, materialize every asset
+
+test: install  ## Run the test suite
+	$(RUN) pytest
+
+lint: install  ## ruff lint and format check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: install  ## Apply ruff fixes and formatting
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+ui: install  ## Dagster UI with the daemon on http://127.0.0.1:$(UI_PORT)
+	$(RUN) dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
+
+bench: install  ## Benchmarks at BENCH_SCALE (default large): per-stage time, memory, ratios
+	$(RUN) python -m bench --scale $(BENCH_SCALE)
+
+clean:  ## Remove everything generated (data/, dbt target)
+	rm -rf data dbt_project/target dbt_project/logs

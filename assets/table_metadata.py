@@ -1,0 +1,21 @@
+"""Row count and column schema of a warehouse table, in Dagster's standard metadata keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from recsys.raw_loading import table_schema
+
+
+def describe_table(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
+    """Metadata that makes the UI show a table's size and columns (table given as schema.name)."""
+    row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    columns = [dg.TableColumn(name=name, type=dtype) for name, dtype in table_schema(conn, table)]
+    return {
+        "dagster/row_count": dg.MetadataValue.int(int(row[0]) if row else 0),
+        "dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(columns=columns)),
+        "dagster/table_name": dg.MetadataValue.text(table),
+    }

@@ -1,0 +1,83 @@
+"""Benchmark the pipeline stage by stage: `python -m bench --scale large`.
+
+Each stage runs beside a bare baseline doing the same work in the same run, and prints wall time,
+peak memory and the ratio stage/baseline. Results also go to data/bench/<scale>/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from bench.measure import Measurement, measure_step
+
+STAGES = ("generate", "load", "dbt")
+
+
+def run(scale: str, workdir: Path, stages: list[str]) -> list[tuple[Measurement, Measurement]]:
+    landing, truth = workdir / "landing", workdir / "truth"
+    raw_warehouse = workdir / "raw.duckdb"
+    pairs = []
+    if "generate" in stages:
+        pairs.append(
+            (
+                measure_step("generate", "generate", scale, str(landing), str(truth)),
+                measure_step(
+                    "pyarrow rewrite", "rewrite-landing", str(landing), str(workdir / "rewrite")
+                ),
+            )
+        )
+    if "load" in stages:
+        pairs.append(
+            (
+                measure_step("raw load", "load", str(landing), str(raw_warehouse)),
+                measure_step(
+                    "bare CTAS", "load-bare", str(landing), str(workdir / "raw_bare.duckdb")
+                ),
+            )
+        )
+    if "dbt" in stages:
+        dbt_warehouse, bare_warehouse = workdir / "dbt.duckdb", workdir / "bare.duckdb"
+        compile_target = workdir / "dbt_compile"
+        for copy in (dbt_warehouse, bare_warehouse):
+            measure_step("copy", "copy-file", str(raw_warehouse), str(copy))
+        measure_step("dbt compile", "dbt-compile", str(bare_warehouse), str(compile_target))
+        bare = measure_step(
+            "bare DuckDB", "bare-sql", str(bare_warehouse), str(compile_target / "manifest.json")
+        )
+        built = measure_step("dbt build", "dbt-build", str(dbt_warehouse), str(workdir / "dbt"))
+        pairs.append((built, bare))
+    return pairs
+
+
+def report(pairs: list[tuple[Measurement, Measurement]]) -> str:
+    header = f"{'stage':<16}{'seconds':>10}{'peak MB':>10}   {'baseline':<18}{'seconds':>10}"
+    header += f"{'peak MB':>10}{'ratio':>8}"
+    lines = [header, "-" * len(header)]
+    for stage, baseline in pairs:
+        lines.append(
+            f"{stage.name:<16}{stage.seconds:>10.1f}{stage.peak_mb:>10.0f}   "
+            f"{baseline.name:<18}{baseline.seconds:>10.1f}{baseline.peak_mb:>10.0f}"
+            f"{stage.seconds / baseline.seconds:>8.2f}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="large", choices=["tiny", "demo", "large"])
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated subset")
+    args = parser.parse_args()
+    workdir = (args.workdir or Path("data/bench") / args.scale).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    pairs = run(args.scale, workdir, args.stages.split(","))
+    print(report(pairs))
+    results = [{"stage": asdict(stage), "baseline": asdict(base)} for stage, base in pairs]
+    (workdir / "results.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

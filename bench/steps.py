@@ -1,0 +1,144 @@
+"""Benchmark steps, each run in its own process by bench.measure: `python -m bench.steps STEP`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+
+
+def generate(scale: str, landing: str, truth: str) -> None:
+    from recsys.datagen import generate_platform
+
+    shutil.rmtree(landing, ignore_errors=True)
+    shutil.rmtree(truth, ignore_errors=True)
+    generate_platform(Path(landing), Path(truth), scale=scale, seed=7, progress=print)
+
+
+def rewrite_landing(landing: str, copy: str) -> None:
+    """Baseline for generation: read every landing file and write it again with pyarrow."""
+    import pyarrow.parquet as pq
+
+    shutil.rmtree(copy, ignore_errors=True)
+    for source in sorted(Path(landing).rglob("*.parquet")):
+        target = Path(copy) / source.relative_to(landing)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pq.read_table(source), target)
+
+
+def load(landing: str, warehouse: str) -> None:
+    import duckdb
+
+    from recsys.landing import DIMENSION_TABLES, complete_event_days
+    from recsys.raw_loading import load_dimension_table, load_event_days
+
+    Path(warehouse).unlink(missing_ok=True)
+    with duckdb.connect(warehouse) as conn:
+        for contract in DIMENSION_TABLES:
+            load_dimension_table(conn, contract, Path(landing))
+        load_event_days(conn, Path(landing), complete_event_days(Path(landing)))
+
+
+def load_bare(landing: str, warehouse: str) -> None:
+    """Baseline for loading: one CREATE TABLE AS over each folder's Parquet files."""
+    import duckdb
+
+    from recsys.landing import DIMENSION_TABLES
+
+    Path(warehouse).unlink(missing_ok=True)
+    with duckdb.connect(warehouse) as conn:
+        conn.execute("CREATE SCHEMA raw")
+        for contract in DIMENSION_TABLES:
+            conn.execute(
+                f"CREATE TABLE raw.{contract.name} AS "
+                f"SELECT * FROM read_parquet('{landing}/{contract.name}/*.parquet')"
+            )
+        conn.execute(
+            "CREATE TABLE raw.events AS SELECT * EXCLUDE (date), date::DATE AS event_date "
+            f"FROM read_parquet('{landing}/events/*/*.parquet', hive_partitioning = true)"
+        )
+
+
+def copy_file(source: str, target: str) -> None:
+    shutil.copyfile(source, target)
+
+
+def dbt_build(warehouse: str, target_path: str) -> None:
+    """The dbt build as Dagster runs it, in this process so its memory is this process's."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(_dbt_args("build", warehouse, target_path))
+    if not result.success:
+        raise SystemExit(f"dbt build failed: {result.exception}")
+
+
+def dbt_compile(warehouse: str, target_path: str) -> None:
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(_dbt_args("compile", warehouse, target_path))
+    if not result.success:
+        raise SystemExit(f"dbt compile failed: {result.exception}")
+
+
+def bare_sql(warehouse: str, manifest_path: str) -> None:
+    """Baseline for dbt: the same compiled models and tests, run in dependency order by DuckDB."""
+    import duckdb
+
+    manifest = json.loads(Path(manifest_path).read_text())
+    nodes = {
+        unique_id: node
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "test")
+    }
+    graph = {
+        unique_id: [dep for dep in node["depends_on"]["nodes"] if dep in nodes]
+        for unique_id, node in nodes.items()
+    }
+    with duckdb.connect(warehouse) as conn:
+        for unique_id in TopologicalSorter(graph).static_order():
+            node = nodes[unique_id]
+            sql = node["compiled_code"]
+            if node["resource_type"] == "test":
+                conn.execute(f"SELECT count(*) FROM ({sql}) AS failures").fetchone()
+                continue
+            relation = f"{node['schema']}.{node['alias'] or node['name']}"
+            kind = "VIEW" if node["config"]["materialized"] == "view" else "TABLE"
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {node['schema']}")
+            conn.execute(f"CREATE OR REPLACE {kind} {relation} AS {sql}")
+
+
+def _dbt_args(command: str, warehouse: str, target_path: str) -> list[str]:
+    return [
+        command,
+        "--quiet",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        target_path,
+        "--log-path",
+        target_path,
+        "--vars",
+        json.dumps({"warehouse_path": warehouse}),
+    ]
+
+
+STEPS: dict[str, Callable[..., None]] = {
+    "generate": generate,
+    "rewrite-landing": rewrite_landing,
+    "load": load,
+    "load-bare": load_bare,
+    "copy-file": copy_file,
+    "dbt-build": dbt_build,
+    "dbt-compile": dbt_compile,
+    "bare-sql": bare_sql,
+}
+
+if __name__ == "__main__":
+    STEPS[sys.argv[1]](*sys.argv[2:])

@@ -1,0 +1,14 @@
+{#- Fails on rows where the boolean SQL `expression` is not true (false or null). -#}
+{% test expression_is_true(model, expression) %}
+    select *
+    from {{ model }}
+    where not coalesce(({{ expression }}), false)
+{% endtest %}
+
+{#- Fails on each combination of `combination_of_columns` that occurs more than once. -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+    select {{ combination_of_columns | join(', ') }}, count(*) as n_rows
+    from {{ model }}
+    group by {{ combination_of_columns | join(', ') }}
+    having count(*) > 1
+{% endtest %}

@@ -1,0 +1,22 @@
+"""Jobs: daily event ingestion, and the refresh of everything built from the events."""
+
+import dagster as dg
+
+from assets.raw import raw_events
+
+ingest_events_job = dg.define_asset_job(
+    name="ingest_events",
+    selection=dg.AssetSelection.assets(raw_events),
+    description="Load days of landing events into raw.events (one partition per day).",
+)
+
+refresh_job = dg.define_asset_job(
+    name="refresh",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(raw_events),
+    description=(
+        "Reload the raw dimension tables and rebuild everything downstream of the events: dbt "
+        "models and their tests, and what later groups build on them."
+    ),
+)
+
+JOBS = [ingest_events_job, refresh_job]

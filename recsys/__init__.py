@@ -1,0 +1,1 @@
+"""Domain logic of creator-discovery: plain typed functions with no Dagster import."""
