@@ -12,12 +12,14 @@ export SCARF_NO_ANALYTICS := true
 SCALE ?= demo
 SEED ?= 7
 UI_PORT ?= 3000
+MLFLOW_PORT ?= 5000
+Q ?= compost seedlings greenhouse
 BENCH_SCALE ?= large
 UV := $(or $(shell command -v uv 2>/dev/null),$(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: help install manifest data materialize demo test lint format ui bench clean
+.PHONY: help install manifest data materialize demo test lint format ui mlflow search bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +58,13 @@ format: install  ## Apply ruff fixes and formatting
 
 ui: install  ## Dagster UI with the daemon on http://127.0.0.1:$(UI_PORT)
 	$(RUN) dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
+
+mlflow: install  ## MLflow UI on http://127.0.0.1:$(MLFLOW_PORT): runs, metrics, the champion alias
+	$(RUN) mlflow ui --host 127.0.0.1 --port $(MLFLOW_PORT) \
+		--backend-store-uri sqlite:///$(CURDIR)/data/mlflow/mlflow.db
+
+search: install  ## Search posts and creators: make search Q="sourdough oven"
+	$(RUN) python -m recsys.search "$(Q)" --model-dir data/models/search
 
 bench: install  ## Benchmarks at BENCH_SCALE (default large): per-stage time, memory, ratios
 	$(RUN) python -m bench --scale $(BENCH_SCALE)

@@ -10,22 +10,57 @@ def defs() -> dg.Definitions:
     # Built on demand so that importing this module stays cheap and reads no environment.
     from dagster_dbt import DbtCliResource
 
+    from assets.content import content_model, content_quality_gate
     from assets.dbt import build_dbt_assets, dbt_project
+    from assets.indexes import creator_index, index_checks, post_index
+    from assets.models import als_holdout, als_model, als_quality_gate
     from assets.raw import raw_dimension_assets, raw_events
+    from assets.recommendation_checks import recommendation_checks
+    from assets.recommendations import (
+        notification_candidates,
+        similar_creators,
+        similar_posts,
+        user_creators,
+        user_posts,
+    )
     from jobs import JOBS
-    from resources import LandingZone, Settings, Warehouse
+    from resources import LandingZone, MlflowTracking, ModelStore, Settings, Warehouse
     from sensors import SENSORS
 
     settings = Settings.from_env()
     project = dbt_project()
     project.prepare_if_dev()
     return dg.Definitions(
-        assets=[*raw_dimension_assets, raw_events, build_dbt_assets(project)],
+        assets=[
+            *raw_dimension_assets,
+            raw_events,
+            build_dbt_assets(project),
+            als_holdout,
+            als_model,
+            content_model,
+            post_index,
+            creator_index,
+            user_creators,
+            user_posts,
+            notification_candidates,
+            similar_creators,
+            similar_posts,
+        ],
+        asset_checks=[
+            als_quality_gate,
+            content_quality_gate,
+            *index_checks,
+            *recommendation_checks,
+        ],
         jobs=JOBS,
         sensors=SENSORS,
         resources={
             "warehouse": Warehouse(path=str(settings.warehouse_path)),
             "landing_zone": LandingZone(path=str(settings.landing_dir)),
             "dbt": DbtCliResource(project_dir=project),
+            "model_store": ModelStore(
+                path=str(settings.models_dir), truth_path=str(settings.truth_dir)
+            ),
+            "mlflow": MlflowTracking(folder=str(settings.mlflow_dir)),
         },
     )

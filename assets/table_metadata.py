@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from recsys.raw_loading import table_schema
+from recsys.warehouse import table_schema
 
 
 def describe_table(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:

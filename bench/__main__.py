@@ -13,12 +13,15 @@ from pathlib import Path
 
 from bench.measure import Measurement, measure_step
 
-STAGES = ("generate", "load", "dbt")
+STAGES = ("generate", "load", "dbt", "als", "recommend", "content", "index")
 
 
-def run(scale: str, workdir: Path, stages: list[str]) -> list[tuple[Measurement, Measurement]]:
+def run(
+    scale: str, workdir: Path, stages: list[str]
+) -> list[tuple[Measurement, Measurement | None]]:
     landing, truth = workdir / "landing", workdir / "truth"
-    raw_warehouse = workdir / "raw.duckdb"
+    # A file must not share a schema's name (raw, marts): DuckDB names the catalog after it.
+    raw_warehouse = workdir / "raw_loaded.duckdb"
     pairs = []
     if "generate" in stages:
         pairs.append(
@@ -34,12 +37,12 @@ def run(scale: str, workdir: Path, stages: list[str]) -> list[tuple[Measurement,
             (
                 measure_step("raw load", "load", str(landing), str(raw_warehouse)),
                 measure_step(
-                    "bare CTAS", "load-bare", str(landing), str(workdir / "raw_bare.duckdb")
+                    "bare CTAS", "load-bare", str(landing), str(workdir / "bare_loaded.duckdb")
                 ),
             )
         )
     if "dbt" in stages:
-        dbt_warehouse, bare_warehouse = workdir / "dbt.duckdb", workdir / "bare.duckdb"
+        dbt_warehouse, bare_warehouse = workdir / "dbt_built.duckdb", workdir / "bare_built.duckdb"
         compile_target = workdir / "dbt_compile"
         for copy in (dbt_warehouse, bare_warehouse):
             measure_step("copy", "copy-file", str(raw_warehouse), str(copy))
@@ -49,25 +52,51 @@ def run(scale: str, workdir: Path, stages: list[str]) -> list[tuple[Measurement,
         )
         built = measure_step("dbt build", "dbt-build", str(dbt_warehouse), str(workdir / "dbt"))
         pairs.append((built, bare))
+    dbt_warehouse = str(workdir / "dbt_built.duckdb")
+    if "als" in stages:
+        measure_step("matrix", "als-prep", dbt_warehouse, str(workdir))
+        pairs.append(
+            (
+                measure_step("ALS fit", "als-fit", str(workdir)),
+                measure_step("bare implicit fit", "als-fit-bare", str(workdir)),
+            )
+        )
+    if "recommend" in stages:
+        pairs.append(
+            (
+                measure_step("recommend", "recommend", str(workdir)),
+                measure_step("implicit recommend", "recommend-bare", str(workdir)),
+            )
+        )
+    if "content" in stages:
+        content = measure_step("content fit", "content-fit", str(landing), str(workdir))
+        pairs.append((content, None))
+    if "index" in stages:
+        pairs.append(
+            (
+                measure_step("annoy build", "index-build", str(workdir)),
+                measure_step("exact 500 queries", "exact-search", str(workdir)),
+            )
+        )
     return pairs
 
 
-def report(pairs: list[tuple[Measurement, Measurement]]) -> str:
+def report(pairs: list[tuple[Measurement, Measurement | None]]) -> str:
     header = f"{'stage':<16}{'seconds':>10}{'peak MB':>10}   {'baseline':<18}{'seconds':>10}"
     header += f"{'peak MB':>10}{'ratio':>8}"
     lines = [header, "-" * len(header)]
     for stage, baseline in pairs:
-        lines.append(
-            f"{stage.name:<16}{stage.seconds:>10.1f}{stage.peak_mb:>10.0f}   "
-            f"{baseline.name:<18}{baseline.seconds:>10.1f}{baseline.peak_mb:>10.0f}"
-            f"{stage.seconds / baseline.seconds:>8.2f}"
-        )
+        line = f"{stage.name:<16}{stage.seconds:>10.1f}{stage.peak_mb:>10.0f}   "
+        if baseline is not None:
+            line += f"{baseline.name:<18}{baseline.seconds:>10.1f}{baseline.peak_mb:>10.0f}"
+            line += f"{stage.seconds / baseline.seconds:>8.2f}"
+        lines.append(line)
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="large", choices=["tiny", "demo", "large"])
+    parser.add_argument("--scale", default="large", choices=["tiny", "small", "demo", "large"])
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated subset")
     args = parser.parse_args()
@@ -75,7 +104,10 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     pairs = run(args.scale, workdir, args.stages.split(","))
     print(report(pairs))
-    results = [{"stage": asdict(stage), "baseline": asdict(base)} for stage, base in pairs]
+    results = [
+        {"stage": asdict(stage), "baseline": asdict(base) if base else None}
+        for stage, base in pairs
+    ]
     (workdir / "results.json").write_text(json.dumps(results, indent=2))
 
 

@@ -9,6 +9,9 @@ from collections.abc import Callable
 from graphlib import TopologicalSorter
 from pathlib import Path
 
+from bench import models
+from bench.measure import CORE_SECONDS_PREFIX
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 
@@ -129,7 +132,7 @@ def _dbt_args(command: str, warehouse: str, target_path: str) -> list[str]:
     ]
 
 
-STEPS: dict[str, Callable[..., None]] = {
+STEPS: dict[str, Callable[..., float | None]] = {
     "generate": generate,
     "rewrite-landing": rewrite_landing,
     "load": load,
@@ -138,7 +141,18 @@ STEPS: dict[str, Callable[..., None]] = {
     "dbt-build": dbt_build,
     "dbt-compile": dbt_compile,
     "bare-sql": bare_sql,
+    "als-prep": models.als_prep,
+    "als-fit": models.als_fit,
+    "als-fit-bare": models.als_fit_bare,
+    "recommend": models.recommend_ours,
+    "recommend-bare": models.recommend_bare,
+    "content-fit": models.content_fit,
+    "index-build": models.index_build,
+    "exact-search": models.exact_search,
 }
 
 if __name__ == "__main__":
-    STEPS[sys.argv[1]](*sys.argv[2:])
+    core_seconds = STEPS[sys.argv[1]](*sys.argv[2:])
+    if core_seconds is not None:
+        # The timed core of the step, without imports and loading; bench.measure reads it.
+        print(f"{CORE_SECONDS_PREFIX}{core_seconds}", flush=True)

@@ -1,4 +1,4 @@
-"""Jobs: daily event ingestion, and the refresh of everything built from the events."""
+"""Jobs: daily event ingestion, the refresh of everything built from it, and retraining."""
 
 import dagster as dg
 
@@ -19,4 +19,13 @@ refresh_job = dg.define_asset_job(
     ),
 )
 
-JOBS = [ingest_events_job, refresh_job]
+retrain_job = dg.define_asset_job(
+    name="retrain",
+    selection=dg.AssetSelection.groups("models", "indexes", "recommendations"),
+    description=(
+        "Fit and judge the models on the current marts, then rebuild the indexes and "
+        "recommendation tables from whichever versions the quality gates leave as champions."
+    ),
+)
+
+JOBS = [ingest_events_job, refresh_job, retrain_job]

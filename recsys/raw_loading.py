@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from recsys.landing import EVENTS, TableContract, data_files, day_folder
+from recsys.warehouse import transaction
 
 RAW_SCHEMA = "raw"
 EVENT_DATE_COLUMN = "event_date"
@@ -44,14 +45,9 @@ def load_dimension_table(
     files = _required_files(contract.folder(landing_root), contract)
     select = _typed_select(conn, contract, files)
     table = raw_table_name(contract)
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
         conn.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     rows = _count(conn, table)
     return LoadResult(table=table, files=tuple(files), rows_loaded=rows, rows_in_table=rows)
 
@@ -64,8 +60,7 @@ def load_event_days(
     selects = {day: _typed_select(conn, EVENTS, files) for day, files in files_by_day.items()}
     table = raw_table_name(EVENTS)
     rows_loaded = 0
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         _create_events_table(conn)
         for day, select in selects.items():
             conn.execute(f"DELETE FROM {table} WHERE {EVENT_DATE_COLUMN} = ?", [day])
@@ -74,10 +69,6 @@ def load_event_days(
                 [day],
             ).fetchone()
             rows_loaded += inserted[0] if inserted else 0
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     all_files = tuple(path for files in files_by_day.values() for path in files)
     return LoadResult(
         table=table, files=all_files, rows_loaded=rows_loaded, rows_in_table=_count(conn, table)
@@ -176,16 +167,3 @@ def _sql_string(value: str) -> str:
 def _count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
     row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0
-
-
-def table_schema(conn: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
-    """(column, type) pairs of a warehouse table, in column order."""
-    schema, name = table.split(".", 1)
-    return [
-        (str(column), str(dtype))
-        for column, dtype in conn.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [schema, name],
-        ).fetchall()
-    ]

@@ -19,6 +19,19 @@ from resources import Settings
 
 # Step-level DEBUG events (one per dbt test) would bury the progress lines of a demo run.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# What the summary shows of assets that are not tables (models, indexes).
+HEADLINE_METADATA = (
+    "model_version",
+    "ndcg_at_10",
+    "popularity_ndcg_at_10",
+    "oracle_ndcg_at_10",
+    "category_agreement_at_10",
+    "items",
+)
+
+
+def _short(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def materialize_all(
@@ -62,9 +75,16 @@ def summarize(results: list[dg.ExecuteInProcessResult], settings: Settings) -> s
     lines = ["", "Materialized:"]
     for name, materialization in latest.items():
         rows = materialization.metadata.get("dagster/row_count")
-        count = f"{rows.value:>12,} rows" if rows is not None else ""
-        days = f"  ({partitions[name]} partitions)" if partitions[name] > 1 else ""
-        lines.append(f"  {name:<44}{count}{days}")
+        if rows is not None:
+            days = f"  ({partitions[name]} partitions)" if partitions[name] > 1 else ""
+            lines.append(f"  {name:<44}{rows.value:>12,} rows{days}")
+            continue
+        figures = [
+            f"{key}={_short(materialization.metadata[key].value)}"
+            for key in HEADLINE_METADATA
+            if key in materialization.metadata
+        ]
+        lines.append(f"  {name:<44}{'  '.join(figures)}")
     checks = [
         evaluation for result in results for evaluation in result.get_asset_check_evaluations()
     ]
@@ -72,7 +92,7 @@ def summarize(results: list[dg.ExecuteInProcessResult], settings: Settings) -> s
     lines.append(f"Asset checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
     lines.append(f"Warehouse: {settings.warehouse_path}")
     lines.append(f"Landing zone: {settings.landing_dir}")
-    lines.append("Next: `make ui` opens the asset graph on http://127.0.0.1:3000")
+    lines.append("Next: `make ui` (Dagster, :3000), `make mlflow` (MLflow, :5000), `make search`")
     return "\n".join(lines)
 
 

@@ -1,64 +1,160 @@
-"""The whole graph materializes on tiny generated data, in a temporary data folder."""
+"""The whole graph on small generated data in a temporary folder.
+
+It materializes, every check passes, the recommendation tables come from the champion, and a bad
+challenger never reaches them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 
 from recsys.datagen import generate_platform
 from recsys.landing import complete_event_days
+from recsys.tracking import TrackingConfig, champion
 from resources import Settings
+from resources.settings import DATA_DIR_VAR
 from scripts.materialize_all import materialize_all
 
-
-@pytest.fixture
-def tiny_platform(project_settings: Settings) -> Settings:
-    generate_platform(
-        project_settings.landing_dir, project_settings.truth_dir, scale="tiny", seed=3
-    )
-    return project_settings
+ALS = "creator-discovery-als"
+TABLE_GROUPS = ("raw", "staging", "intermediate", "marts", "recommendations")
 
 
-def test_every_asset_materializes_on_tiny_data_and_every_check_passes(
-    tiny_platform: Settings,
-) -> None:
-    with dg.DagsterInstance.ephemeral() as instance:
-        results = materialize_all(instance, tiny_platform)
-
-    assert all(result.success for result in results)
-    materialized = {
-        event.asset_key.to_user_string(): event.step_materialization_data.materialization
-        for result in results
-        for event in result.get_asset_materialization_events()
-        if event.asset_key is not None
-    }
-    assert {"raw/events", "staging/stg_events", "marts/interactions_train"} <= set(materialized)
-    for name, materialization in materialized.items():
-        assert "dagster/row_count" in materialization.metadata, name
-        assert "dagster/column_schema" in materialization.metadata, name
-    checks = [check for result in results for check in result.get_asset_check_evaluations()]
-    assert checks and all(check.passed for check in checks)
-    with duckdb.connect(str(tiny_platform.warehouse_path), read_only=True) as conn:
-        for mart in ("user_features", "creator_features", "post_features", "interactions_train"):
-            count = conn.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()
-            assert count and count[0] > 0, mart
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(DATA_DIR_VAR, str(tmp_path_factory.mktemp("platform") / "data"))
+        settings = Settings.from_env()
+        generate_platform(settings.landing_dir, settings.truth_dir, scale="small", seed=3)
+        yield settings
 
 
-def test_materializing_an_event_partition_twice_keeps_one_copy(tiny_platform: Settings) -> None:
+@pytest.fixture(scope="module")
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.DagsterInstance.ephemeral() as ephemeral:
+        yield ephemeral
+
+
+@pytest.fixture(scope="module")
+def first_build(platform: Settings, instance: dg.DagsterInstance):
+    return materialize_all(instance, platform)
+
+
+def table(settings: Settings, name: str) -> pd.DataFrame:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        return conn.execute(f"SELECT * FROM {name}").df()
+
+
+def sorted_table(settings: Settings, name: str, keys: list[str]) -> pd.DataFrame:
+    return table(settings, name).sort_values(keys).reset_index(drop=True)
+
+
+def retrain(run_config: dict | None = None) -> dg.ExecuteInProcessResult:
     from definitions import defs
 
-    day = complete_event_days(tiny_platform.landing_dir)[0].isoformat()
+    job = defs().resolve_job_def("retrain")
+    return job.execute_in_process(run_config=run_config or {}, raise_on_error=False)
+
+
+def test_every_asset_materializes_and_every_check_passes(first_build) -> None:
+    assert all(result.success for result in first_build)
+    checks = [check for result in first_build for check in result.get_asset_check_evaluations()]
+    failed = [(c.asset_key.to_user_string(), c.check_name) for c in checks if not c.passed]
+    assert checks and failed == []
+    materialized = {
+        event.asset_key.to_user_string()
+        for result in first_build
+        for event in result.get_asset_materialization_events()
+    }
+    assert {
+        "raw/events",
+        "marts/interactions_train",
+        "models/als_model",
+        "indexes/post_index",
+        "recommendations/user_creators",
+        "recommendations/similar_posts",
+    } <= materialized
+
+
+def test_every_table_asset_reports_its_row_count_and_schema(first_build) -> None:
+    for result in first_build:
+        for event in result.get_asset_materialization_events():
+            materialization = event.step_materialization_data.materialization
+            name = materialization.asset_key.to_user_string()
+            if name.split("/")[0] in TABLE_GROUPS:
+                assert "dagster/row_count" in materialization.metadata, name
+                assert "dagster/column_schema" in materialization.metadata, name
+
+
+def test_recommendation_tables_are_built_from_the_champion(platform: Settings, first_build) -> None:
+    record = champion(TrackingConfig.local(platform.mlflow_dir), ALS)
+
+    assert record is not None
+    for name in ("user_creators", "user_posts"):
+        versions = table(platform, f"recommendations.{name}")["model_version"].unique()
+        assert versions.tolist() == [record.version], name
+
+
+def test_no_user_is_recommended_a_creator_they_subscribe_to(platform: Settings, first_build):
+    recommended = table(platform, "recommendations.user_creators")
+    subscribed = table(platform, "staging.stg_subscriptions").query("is_active")
+
+    leaks = recommended.merge(subscribed, on=["user_id", "creator_id"])
+    assert len(subscribed) > 0
+    assert leaks.empty
+
+
+def test_a_bad_challenger_is_blocked_and_champion_and_tables_stay(
+    platform: Settings, first_build
+) -> None:
+    tracking = TrackingConfig.local(platform.mlflow_dir)
+    before = champion(tracking, ALS)
+    tables_before = sorted_table(platform, "recommendations.user_creators", ["user_id", "rank"])
+
+    result = retrain({"ops": {"models__als_holdout": {"config": {"factors": 1, "iterations": 1}}}})
+
+    gate = [c for c in result.get_asset_check_evaluations() if c.check_name == "als_quality_gate"]
+    assert len(gate) == 1 and not gate[0].passed
+    assert "does not beat popularity" in gate[0].metadata["reasons"].value
+    assert champion(tracking, ALS).version == before.version
+    after = sorted_table(platform, "recommendations.user_creators", ["user_id", "rank"])
+    pd.testing.assert_frame_equal(after, tables_before)
+
+
+def test_retraining_with_the_same_seed_gives_identical_tables(
+    platform: Settings, first_build
+) -> None:
+    keys = {"user_creators": ["user_id", "rank"], "user_posts": ["user_id", "rank"]}
+    before = {
+        name: sorted_table(platform, f"recommendations.{name}", k) for name, k in keys.items()
+    }
+
+    result = retrain()
+
+    assert result.success
+    for name, key in keys.items():
+        after = sorted_table(platform, f"recommendations.{name}", key)
+        assert (after["model_version"] > before[name]["model_version"]).all(), name
+        pd.testing.assert_frame_equal(
+            after.drop(columns="model_version"), before[name].drop(columns="model_version")
+        )
+
+
+def test_materializing_an_event_partition_twice_keeps_one_copy(platform: Settings) -> None:
+    from definitions import defs
+
+    day = complete_event_days(platform.landing_dir)[0].isoformat()
     ingest = defs().resolve_job_def("ingest_events")
     with dg.DagsterInstance.ephemeral() as instance:
         for _ in range(2):
             assert ingest.execute_in_process(instance=instance, partition_key=day).success
 
-    with duckdb.connect(str(tiny_platform.warehouse_path), read_only=True) as conn:
-        loaded = conn.execute(
-            "SELECT count(*), count(DISTINCT event_id) FROM raw.events"
-        ).fetchone()
-    day_files = f"{tiny_platform.landing_dir}/events/date={day}/*.parquet"
+    loaded = table(platform, "raw.events").query("event_date == @pd.Timestamp(@day)")
+    day_files = f"{platform.landing_dir}/events/date={day}/*.parquet"
     [(landed,)] = duckdb.sql(f"SELECT count(*) FROM read_parquet('{day_files}')").fetchall()
     assert landed > 0
-    assert loaded == (landed, landed)
+    assert len(loaded) == landed == loaded["event_id"].nunique()

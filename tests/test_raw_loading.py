@@ -14,8 +14,8 @@ from recsys.raw_loading import (
     LandingFileError,
     load_dimension_table,
     load_event_days,
-    table_schema,
 )
+from recsys.warehouse import table_schema
 
 DAY_1 = dt.date(2026, 9, 1)
 DAY_2 = dt.date(2026, 9, 2)

@@ -24,6 +24,10 @@ SCALES: dict[str, Scale] = {
     scale.name: scale
     for scale in (
         Scale("tiny", n_users=300, n_creators=40, n_posts=500, n_days=14, events_per_day=1_100),
+        # The smallest platform on which ALS reliably clears the quality gate: pipeline tests.
+        Scale(
+            "small", n_users=3_000, n_creators=300, n_posts=5_000, n_days=21, events_per_day=10_000
+        ),
         Scale(
             "demo",
             n_users=20_000,

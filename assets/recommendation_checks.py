@@ -1,0 +1,132 @@
+"""Checks on the recommendation tables: contiguous ranks and sorted scores, no leaks, coverage."""
+
+import dagster as dg
+
+from assets.recommendations import (
+    ACTIVE_SUBSCRIPTIONS,
+    OPENED_POSTS,
+    SCHEMA,
+    SERVED_USERS,
+    notification_candidates,
+    similar_creators,
+    similar_posts,
+    user_creators,
+    user_posts,
+)
+from resources import Warehouse
+
+MIN_USER_COVERAGE = 0.99
+
+
+def _read(warehouse: Warehouse, sql: str):
+    with warehouse.connect(read_only=True) as conn:
+        return conn.execute(sql).df()
+
+
+def rank_check(asset: dg.AssetsDefinition, subject: str) -> dg.AssetChecksDefinition:
+    table = asset.key.path[-1]
+
+    @dg.asset_check(
+        asset=asset,
+        name="ranks_contiguous_and_scores_sorted",
+        blocking=True,
+        description=f"Per {subject}: ranks 1..n without gaps, scores finite and non-increasing.",
+    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        from recsys.table_checks import rank_problems
+
+        rows = _read(warehouse, f"SELECT {subject}, rank, score FROM {SCHEMA}.{table}")
+        problems = rank_problems(rows, subject)
+        return dg.AssetCheckResult(
+            passed=problems.ok,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "rows": len(rows),
+                "subjects_with_rank_gaps": problems.subjects_with_rank_gaps,
+                "subjects_with_unsorted_scores": problems.subjects_with_unsorted_scores,
+                "non_finite_scores": problems.non_finite_scores,
+                "example_subjects": str(problems.examples),
+            },
+        )
+
+    return _check
+
+
+def leak_check(
+    asset: dg.AssetsDefinition, name: str, forbidden_sql: str, keys: list[str], what: str
+) -> dg.AssetChecksDefinition:
+    table = asset.key.path[-1]
+
+    @dg.asset_check(
+        asset=asset,
+        name=name,
+        blocking=True,
+        description=f"No row recommends {what}.",
+    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        from recsys.table_checks import leaked_rows
+
+        rows = _read(warehouse, f"SELECT {', '.join(keys)} FROM {SCHEMA}.{table}")
+        leaks = leaked_rows(rows, _read(warehouse, forbidden_sql), keys)
+        return dg.AssetCheckResult(
+            passed=leaks.empty,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "leaked_rows": len(leaks),
+                "examples": leaks.head(5).to_dict(orient="records").__repr__(),
+            },
+        )
+
+    return _check
+
+
+def coverage_check(asset: dg.AssetsDefinition, minimum: float) -> dg.AssetChecksDefinition:
+    table = asset.key.path[-1]
+
+    @dg.asset_check(
+        asset=asset,
+        name="covers_served_users",
+        blocking=True,
+        description=f"At least {minimum:.0%} of non-bot users have recommendations.",
+    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        from recsys.table_checks import coverage
+
+        rows = _read(warehouse, f"SELECT DISTINCT user_id FROM {SCHEMA}.{table}")
+        population = _read(warehouse, SERVED_USERS)["user_id"].to_numpy()
+        share = coverage(rows, "user_id", population)
+        return dg.AssetCheckResult(
+            passed=share >= minimum,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"coverage": share, "users": len(population), "minimum": minimum},
+        )
+
+    return _check
+
+
+recommendation_checks = [
+    rank_check(user_creators, "user_id"),
+    rank_check(user_posts, "user_id"),
+    rank_check(notification_candidates, "user_id"),
+    rank_check(similar_creators, "creator_id"),
+    rank_check(similar_posts, "post_id"),
+    leak_check(
+        user_creators,
+        "no_subscribed_creators",
+        ACTIVE_SUBSCRIPTIONS,
+        ["user_id", "creator_id"],
+        "a creator the user already subscribes to",
+    ),
+    leak_check(
+        user_posts, "no_opened_posts", OPENED_POSTS, ["user_id", "post_id"], "an opened post"
+    ),
+    leak_check(
+        notification_candidates,
+        "no_opened_posts",
+        OPENED_POSTS,
+        ["user_id", "post_id"],
+        "an opened post",
+    ),
+    coverage_check(user_creators, MIN_USER_COVERAGE),
+    coverage_check(user_posts, MIN_USER_COVERAGE),
+]

@@ -1,0 +1,303 @@
+"""Annoy indexes over item vectors, by cosine or by inner product, with a sidecar and recall checks.
+
+Annoy 1.17.3's `dot` metric has a recall bug, so inner-product search uses the angular metric on
+vectors with one extra dimension (Bachrach et al. 2014): items get sqrt(max_norm^2 - |x|^2), queries
+get 0, so every item has the same norm and the angle to a query orders items by x . q.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, get_args
+
+import numpy as np
+from annoy import AnnoyIndex
+
+Metric = Literal["angular", "inner_product"]
+METRICS: tuple[str, ...] = get_args(Metric)
+# Annoy's default search_k (k * n_trees) inspects too few nodes for good recall; use ten times that.
+SEARCH_K_PER_TREE_AND_RESULT = 10
+SIDECAR_VERSION = 1
+EXACT_BLOCK_SCORES = 2**24  # scores held at once by exact_top_k: 64 MB of float32
+SIDECAR_KEYS = frozenset(
+    {"metric", "dimension", "indexed_dimension", "n_items", "n_trees", "search_k", "seed"}
+    | {"max_norm", "ann_bytes", "probe_sha256"}
+)
+
+
+@dataclass
+class AnnIndex:
+    """An Annoy index whose items are identified by `ids` (row i of the index is item ids[i])."""
+
+    annoy: AnnoyIndex
+    ids: np.ndarray
+    metric: Metric
+    dimension: int
+    n_trees: int
+    seed: int
+    search_k: int | None = None  # None: n_trees * k * SEARCH_K_PER_TREE_AND_RESULT per query
+    max_norm: float = 0.0  # the inner-product transform's M; unused for angular
+    _positions: dict[int, int] | None = field(default=None, repr=False)
+
+    @property
+    def indexed_dimension(self) -> int:
+        return self.dimension + (1 if self.metric == "inner_product" else 0)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def vector(self, item_id: int) -> np.ndarray:
+        """The item's original vector as stored in the index (float32)."""
+        stored = self.annoy.get_item_vector(self._position(item_id))
+        return np.asarray(stored[: self.dimension], dtype=np.float32)
+
+    def query(
+        self, vector: np.ndarray, k: int, search_k: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Up to k (ids, scores), best first; scores are exact cosines or inner products."""
+        q = np.asarray(vector, dtype=np.float32).ravel()
+        if self.metric == "inner_product":
+            q = np.append(q, np.float32(0.0))
+        rows = self.annoy.get_nns_by_vector(q, k, search_k=self.search_k_for(k, search_k))
+        if not rows:
+            return np.empty(0, dtype=self.ids.dtype), np.empty(0, dtype=np.float32)
+        # Rescore from the stored vectors: Annoy's distances are float32 angles, not our scores.
+        stored = np.array([self.annoy.get_item_vector(r) for r in rows], dtype=np.float32)
+        items, query = stored[:, : self.dimension], q[: self.dimension]
+        scores = items @ query
+        if self.metric == "angular":
+            norms = np.linalg.norm(items, axis=1) * np.linalg.norm(query)
+            scores = np.divide(scores, norms, out=np.zeros_like(scores), where=norms > 0)
+        order = np.argsort(-scores, kind="stable")
+        return self.ids[np.asarray(rows)[order]], scores[order]
+
+    def query_many(
+        self, vectors: np.ndarray, k: int, search_k: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores), each (n, k); rows with fewer than k results pad ids -1 and scores NaN."""
+        vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+        ids = np.full((len(vectors), k), -1, dtype=np.int64)
+        scores = np.full((len(vectors), k), np.nan, dtype=np.float32)
+        for i, vector in enumerate(vectors):
+            found_ids, found_scores = self.query(vector, k, search_k)
+            ids[i, : len(found_ids)], scores[i, : len(found_ids)] = found_ids, found_scores
+        return ids, scores
+
+    def similar_items(
+        self, item_id: int, k: int, search_k: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The k items closest to `item_id` under the index's metric, never the item itself."""
+        # Under inner product an item need not be its own best match, so drop it by id, not by rank.
+        found_ids, scores = self.query(self.vector(item_id), k + 1, search_k)
+        keep = found_ids != item_id
+        return found_ids[keep][:k], scores[keep][:k]
+
+    def save(self, path: Path | str) -> None:
+        """Write `<path>.ann`, `<path>.ids.npy` and the `<path>.json` sidecar describing both."""
+        ann_file, ids_file, sidecar_file = _files(path)
+        self.annoy.save(str(ann_file))  # Annoy then memory-maps the saved file
+        np.save(ids_file, self.ids)
+        sidecar = {
+            "format_version": SIDECAR_VERSION,
+            "metric": self.metric,
+            "annoy_metric": "angular",
+            "dimension": self.dimension,
+            "indexed_dimension": self.indexed_dimension,
+            "n_items": len(self.ids),
+            "n_trees": self.n_trees,
+            "search_k": self.search_k,
+            "search_k_default": f"n_trees * k * {SEARCH_K_PER_TREE_AND_RESULT}",
+            "seed": self.seed,
+            "max_norm": self.max_norm,
+            "ids_file": ids_file.name,
+            "ann_bytes": ann_file.stat().st_size,
+            "probe_sha256": _probe_digest(self.annoy, len(self.ids)),
+        }
+        sidecar_file.write_text(json.dumps(sidecar, indent=2))
+
+    @classmethod
+    def load(cls, path: Path | str) -> AnnIndex:
+        """Memory-map an index written by `save`; refuses files that don't match their sidecar."""
+        ann_file, ids_file, sidecar_file = _files(path)
+        for file in (ann_file, ids_file, sidecar_file):
+            if not file.is_file():
+                raise FileNotFoundError(f"ANN index file {file} does not exist")
+        meta = json.loads(sidecar_file.read_text())
+        missing = SIDECAR_KEYS - meta.keys()
+        if missing:
+            raise ValueError(f"{sidecar_file} is not an ANN sidecar: it lacks {sorted(missing)}")
+        metric, dimension = meta["metric"], int(meta["dimension"])
+        expected_dim = dimension + (1 if metric == "inner_product" else 0)
+
+        def refuse(why: str) -> ValueError:
+            return ValueError(
+                f"{ann_file} does not match its sidecar {sidecar_file} "
+                f"(metric={metric}, dimension={dimension}): {why}"
+            )
+
+        if metric not in METRICS:
+            raise refuse(f"unknown metric {metric!r}; expected one of {METRICS}")
+        if int(meta["indexed_dimension"]) != expected_dim:
+            raise refuse(f"indexed_dimension {meta['indexed_dimension']} != {expected_dim}")
+        if ann_file.stat().st_size != meta["ann_bytes"]:
+            raise refuse(f"file has {ann_file.stat().st_size} bytes, sidecar {meta['ann_bytes']}")
+        annoy = AnnoyIndex(expected_dim, "angular")
+        try:
+            annoy.load(str(ann_file))
+        except OSError as error:
+            raise refuse(f"Annoy cannot read it as {expected_dim}-d angular ({error})") from error
+        ids = np.load(ids_file)
+        if not annoy.get_n_items() == len(ids) == meta["n_items"]:
+            raise refuse(f"{annoy.get_n_items()} items, {len(ids)} ids, sidecar {meta['n_items']}")
+        if _probe_digest(annoy, len(ids)) != meta["probe_sha256"]:
+            raise refuse("stored vectors differ from those recorded (wrong dimension or file)")
+        if metric == "inner_product" and not _has_transformed_norms(annoy, meta["max_norm"]):
+            raise refuse(f"stored vectors do not all have norm max_norm={meta['max_norm']}")
+        return cls(
+            annoy=annoy,
+            ids=ids,
+            metric=metric,
+            dimension=dimension,
+            n_trees=int(meta["n_trees"]),
+            seed=int(meta["seed"]),
+            search_k=meta["search_k"],
+            max_norm=float(meta["max_norm"]),
+        )
+
+    def search_k_for(self, k: int, search_k: int | None = None) -> int:
+        """Nodes a k-result query inspects: the argument, else the index's, else the default."""
+        if search_k is not None:
+            return search_k
+        if self.search_k is not None:
+            return self.search_k
+        return self.n_trees * k * SEARCH_K_PER_TREE_AND_RESULT
+
+    def _position(self, item_id: int) -> int:
+        if self._positions is None:
+            # Assigned whole, so concurrent queries never see a half-built map.
+            self._positions = {int(i): row for row, i in enumerate(self.ids)}
+        try:
+            return self._positions[int(item_id)]
+        except KeyError:
+            raise KeyError(f"item {item_id} is not in the index") from None
+
+
+def build_index(
+    vectors: np.ndarray,
+    ids: np.ndarray,
+    metric: Metric,
+    n_trees: int,
+    seed: int,
+    search_k: int | None = None,
+    n_jobs: int = 1,
+) -> AnnIndex:
+    """Build an Annoy index of `vectors` (row i is item ids[i]); n_jobs=1 keeps it reproducible."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; expected one of {METRICS}")
+    vectors = np.asarray(vectors, dtype=np.float32)
+    ids = np.asarray(ids, dtype=np.int64)
+    if vectors.ndim != 2 or len(vectors) != len(ids):
+        raise ValueError(f"need one vector per id: vectors {vectors.shape}, ids {ids.shape}")
+    if len(np.unique(ids)) != len(ids):
+        raise ValueError("ids must be unique")
+    max_norm = 0.0
+    items = vectors
+    if metric == "inner_product":
+        items, max_norm = inner_product_transform(vectors)
+    annoy = AnnoyIndex(items.shape[1], "angular")
+    annoy.set_seed(seed)
+    for row, item in enumerate(items):
+        annoy.add_item(row, item)
+    annoy.build(n_trees, n_jobs=n_jobs)
+    return AnnIndex(
+        annoy=annoy,
+        ids=ids,
+        metric=metric,
+        dimension=vectors.shape[1],
+        n_trees=n_trees,
+        seed=seed,
+        search_k=search_k,
+        max_norm=max_norm,
+    )
+
+
+def inner_product_transform(vectors: np.ndarray) -> tuple[np.ndarray, float]:
+    """Items with the extra coordinate sqrt(M^2 - |x|^2) appended, and M (the largest norm)."""
+    norms_sq = np.einsum("ij,ij->i", vectors, vectors, dtype=np.float64)
+    max_norm_sq = float(norms_sq.max()) if len(vectors) else 0.0
+    extra = np.sqrt(np.maximum(max_norm_sq - norms_sq, 0.0))  # rounding may make it -epsilon
+    return np.hstack([vectors, extra[:, None].astype(np.float32)]), float(np.sqrt(max_norm_sq))
+
+
+def exact_top_k(
+    vectors: np.ndarray, queries: np.ndarray, k: int, metric: Metric
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row positions, scores), each (n_queries, k): the exact top k by cosine or inner product."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+    if metric == "angular":
+        vectors, queries = _unit(vectors), _unit(queries)
+    k = min(k, len(vectors))
+    rows = np.empty((len(queries), k), dtype=np.int64)
+    scores = np.empty((len(queries), k), dtype=np.float32)
+    # Score blocks of queries so a large catalog never needs an n_queries x n_items matrix.
+    block = max(1, EXACT_BLOCK_SCORES // max(len(vectors), 1))
+    for start in range(0, len(queries), block):
+        block_scores = queries[start : start + block] @ vectors.T
+        top = np.argpartition(block_scores, -k, axis=1)[:, -k:]
+        top_scores = np.take_along_axis(block_scores, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        rows[start : start + block] = np.take_along_axis(top, order, axis=1)
+        scores[start : start + block] = np.take_along_axis(top_scores, order, axis=1)
+    return rows, scores
+
+
+def recall_at_k(
+    index: AnnIndex,
+    queries: np.ndarray,
+    exact_vectors: np.ndarray,
+    k: int,
+    sample: int,
+    seed: int,
+    search_k: int | None = None,
+) -> float:
+    """Mean share of the exact top k that the index returns, over `sample` of the queries.
+
+    `exact_vectors` are the indexed vectors in index order (row i is item index.ids[i]).
+    """
+    queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+    rng = np.random.default_rng(seed)
+    chosen = queries[rng.choice(len(queries), size=min(sample, len(queries)), replace=False)]
+    found, _ = index.query_many(chosen, k, search_k)
+    exact_rows, _ = exact_top_k(exact_vectors, chosen, k, index.metric)
+    exact_ids = index.ids[exact_rows]
+    hits = [len(np.intersect1d(f[f >= 0], e)) for f, e in zip(found, exact_ids, strict=True)]
+    return float(np.mean(hits) / exact_ids.shape[1])
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
+def _files(path: Path | str) -> tuple[Path, Path, Path]:
+    return Path(f"{path}.ann"), Path(f"{path}.ids.npy"), Path(f"{path}.json")
+
+
+def _probe_rows(n_items: int) -> list[int]:
+    return sorted({0, n_items // 2, n_items - 1}) if n_items else []
+
+
+def _has_transformed_norms(annoy: AnnoyIndex, max_norm: float) -> bool:
+    """Inner-product items all have norm max_norm after the transform; angular items rarely do."""
+    probe = [annoy.get_item_vector(r) for r in _probe_rows(annoy.get_n_items())]
+    return bool(np.allclose(np.linalg.norm(probe, axis=1), max_norm, rtol=1e-3))
+
+
+def _probe_digest(annoy: AnnoyIndex, n_items: int) -> str:
+    """Hash of a few stored item vectors: reading the file with the wrong dimension changes them."""
+    probe = np.array([annoy.get_item_vector(r) for r in _probe_rows(n_items)], dtype=np.float32)
+    return hashlib.sha256(probe.tobytes()).hexdigest()

@@ -1,0 +1,155 @@
+"""Offline top-k metrics over the full catalog, and the temporal holdout's relevance sets.
+
+Definitions, per user u with relevant set R_u (|R_u| >= 1) and top-k list L_u (rank <= k):
+- precision@k = |L_u & R_u| / k (k even when fewer than k items were recommended);
+- recall@k = |L_u & R_u| / min(k, |R_u|): "truncated recall" (as in Liang et al. 2018,
+  VAE-CF), so a perfect list scores 1.0 even when a user has more than k relevant items;
+- ndcg@k = DCG / IDCG with binary gains, DCG = sum over hits of 1 / log2(rank + 1), IDCG the DCG
+  of min(k, |R_u|) hits at ranks 1, 2, ...;
+- map@k = mean over users of AP@k = sum over hits at rank r of precision@r, / min(k, |R_u|).
+Each is averaged over users with at least one relevant item: users with recommendations but no
+relevant item are not counted; users with relevant items but no recommendations count as 0.
+Every catalog item is a candidate (no sampled negatives), so the numbers are small but honest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Top-k metrics of one recommendation table; as_dict() gives flat names like ndcg_at_10."""
+
+    k: int
+    n_users: int
+    precision: float
+    recall: float
+    ndcg: float
+    map: float
+    catalog_coverage: float
+    popularity_percentile: float
+
+    def as_dict(self) -> dict[str, float]:
+        values = asdict(self)
+        k = values.pop("k")
+        n_users = values.pop("n_users")
+        return {"n_users_evaluated": float(n_users)} | {
+            f"{name}_at_{k}": float(value) for name, value in values.items()
+        }
+
+
+def holdout_relevance(holdout: pd.DataFrame, user_ids: np.ndarray | None = None) -> pd.DataFrame:
+    """Holdout (user_id, creator_id) pairs not seen in train, optionally only for `user_ids`.
+
+    We evaluate the discovery of new creators, and recommendations exclude train-seen creators,
+    so a train-seen pair could never be a hit. Pass `user_ids` (e.g. the train users) to
+    evaluate only users a model could know: the rest would count as 0 for it.
+    """
+    relevant = holdout.loc[~holdout["seen_in_train"].astype(bool), ["user_id", "creator_id"]]
+    if user_ids is not None:
+        relevant = relevant[relevant["user_id"].isin(np.asarray(user_ids))]
+    return relevant.drop_duplicates().reset_index(drop=True)
+
+
+def precision_at_k(recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int) -> float:
+    per_user = _per_user(recommendations, relevant, k)
+    return _mean(per_user["hits"] / k)
+
+
+def recall_at_k(recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int) -> float:
+    """Truncated recall: hits / min(k, |relevant|)."""
+    per_user = _per_user(recommendations, relevant, k)
+    return _mean(per_user["hits"] / np.minimum(k, per_user["n_relevant"]))
+
+
+def ndcg_at_k(recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int) -> float:
+    per_user = _per_user(recommendations, relevant, k)
+    ideal = np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))
+    return _mean(per_user["dcg"] / ideal[np.minimum(k, per_user["n_relevant"]) - 1])
+
+
+def map_at_k(recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int) -> float:
+    per_user = _per_user(recommendations, relevant, k)
+    return _mean(per_user["precision_sum"] / np.minimum(k, per_user["n_relevant"]))
+
+
+def catalog_coverage(recommendations: pd.DataFrame, k: int, catalog_size: int) -> float:
+    """Share of the catalog's items recommended to at least one user within the top k."""
+    top = recommendations.loc[recommendations["rank"] <= k, "creator_id"]
+    return top.nunique() / catalog_size if catalog_size else 0.0
+
+
+def popularity_percentile(
+    recommendations: pd.DataFrame, k: int, item_popularity: pd.Series
+) -> float:
+    """Mean train-popularity percentile of recommended items (top k, every slot counted).
+
+    `item_popularity` maps creator_id -> train popularity (e.g. distinct users) for the catalog;
+    items missing from it count as popularity 0. The percentile is mid-rank (share of catalog
+    items less popular, plus half of those tied), so the catalog's own mean is exactly 0.5:
+    0.5 means no popularity bias, 1.0 means only the single most popular item.
+    """
+    top = recommendations.loc[recommendations["rank"] <= k, "creator_id"]
+    if top.empty or item_popularity.empty:
+        return float("nan")
+    catalog = np.sort(item_popularity.to_numpy(np.float64))
+    values = top.map(item_popularity).fillna(0.0).to_numpy(np.float64)
+    below = np.searchsorted(catalog, values, side="left")
+    tied = np.searchsorted(catalog, values, side="right") - below
+    return float(np.mean((below + 0.5 * tied) / len(catalog)))
+
+
+def evaluate(
+    recommendations: pd.DataFrame,
+    relevant: pd.DataFrame,
+    k: int,
+    catalog_size: int,
+    item_popularity: pd.Series,
+) -> EvaluationResult:
+    """All metrics at k (see the module docstring for definitions and denominators)."""
+    per_user = _per_user(recommendations, relevant, k)
+    capped = np.minimum(k, per_user["n_relevant"])
+    ideal = np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))
+    return EvaluationResult(
+        k=k,
+        n_users=len(per_user),
+        precision=_mean(per_user["hits"] / k),
+        recall=_mean(per_user["hits"] / capped),
+        ndcg=_mean(per_user["dcg"] / ideal[capped - 1]),
+        map=_mean(per_user["precision_sum"] / capped),
+        catalog_coverage=catalog_coverage(recommendations, k, catalog_size),
+        popularity_percentile=popularity_percentile(recommendations, k, item_popularity),
+    )
+
+
+def _per_user(recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Per user with >= 1 relevant item: n_relevant, hits, dcg, precision_sum (AP numerator)."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    relevant = relevant[["user_id", "creator_id"]].drop_duplicates()
+    n_relevant = relevant.groupby("user_id").size().rename("n_relevant")
+    top = recommendations.loc[recommendations["rank"] <= k, ["user_id", "creator_id", "rank"]]
+    hits = top.merge(relevant, on=["user_id", "creator_id"], how="inner")
+    # Precision at a hit's rank r is (hits up to and including it) / r.
+    hits = hits.sort_values(["user_id", "rank"], kind="stable")
+    hit_number = hits.groupby("user_id").cumcount() + 1
+    rank = hits["rank"].to_numpy(np.float64)
+    scored = pd.DataFrame(
+        {
+            "user_id": hits["user_id"].to_numpy(),
+            "hits": 1.0,
+            "dcg": 1.0 / np.log2(rank + 1.0),
+            "precision_sum": hit_number.to_numpy(np.float64) / rank,
+        }
+    )
+    sums = scored.groupby("user_id")[["hits", "dcg", "precision_sum"]].sum()
+    # Users with relevant items but no hits (or no recommendations at all) score 0.
+    return sums.reindex(n_relevant.index, fill_value=0.0).assign(n_relevant=n_relevant)
+
+
+def _mean(values: pd.Series) -> float:
+    return float(values.mean()) if len(values) else float("nan")

@@ -1,0 +1,59 @@
+"""Small PNG plots for Dagster metadata, which has no plot type: embedded as Markdown data URIs."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping
+
+import pandas as pd
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Neutral colours, so baselines do not look like one more model metric.
+BASELINE_COLORS = ("grey", "black", "tab:brown")
+
+
+def metric_history_png(
+    history: pd.DataFrame,
+    metrics: list[str],
+    baseline: Mapping[str, float] | None = None,
+    title: str = "Holdout quality by model version",
+) -> bytes:
+    """Line plot of metrics across model versions (a `version` column), with baseline levels dashed.
+
+    `baseline` maps a label (e.g. "popularity", "oracle") to a level on the same axis, so it is
+    meant for plotting one metric against its floor and ceiling.
+    """
+    # Figure without pyplot: no global figure registry and no backend switch, so it is safe in a
+    # Dagster step or thread; savefig renders with Agg.
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    figure = Figure(figsize=(6, 3), dpi=100)
+    axes = figure.subplots()
+    for metric in metrics:
+        axes.plot(history["version"], history[metric], marker="o", label=metric)
+    for i, (label, level) in enumerate((baseline or {}).items()):
+        color = BASELINE_COLORS[i % len(BASELINE_COLORS)]
+        axes.axhline(level, linestyle="--", linewidth=1, color=color, label=label)
+    if history.empty:
+        axes.text(0.5, 0.5, "no model versions yet", ha="center", transform=axes.transAxes)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("model version")
+    axes.set_title(title, fontsize=10)
+    axes.grid(alpha=0.3)
+    if metrics or baseline:
+        axes.legend(fontsize=8, loc="best")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    # No Software/date metadata, so the same history renders to the same bytes.
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def png_markdown(png: bytes, alt: str) -> str:
+    """Markdown image with the PNG inlined as a base64 data URI (for MetadataValue.md)."""
+    if not png.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG: the data URI would render as a broken image")
+    encoded = base64.b64encode(png).decode("ascii")
+    return f"![{alt}](data:image/png;base64,{encoded})"
