@@ -29,7 +29,8 @@ $(UV):
 	python3 -m pip install --user --quiet uv
 
 install: $(UV) ## Install the locked dependencies, prepare the dbt manifest and the Dagster home
-	$(UV) sync --frozen
+	@# Precompiled bytecode: with PYTHONDONTWRITEBYTECODE set, every process would recompile imports.
+	$(UV) sync --frozen --compile-bytecode
 	@$(MAKE) --no-print-directory manifest
 	@mkdir -p "$(DAGSTER_HOME)"
 	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
