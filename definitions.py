@@ -12,6 +12,7 @@ def defs() -> dg.Definitions:
 
     from assets.content import content_model, content_quality_gate
     from assets.dbt import build_dbt_assets, dbt_project
+    from assets.drift import feature_drift
     from assets.indexes import creator_index, index_checks, post_index
     from assets.models import als_holdout, als_model, als_quality_gate
     from assets.raw import raw_dimension_assets, raw_events
@@ -23,7 +24,7 @@ def defs() -> dg.Definitions:
         user_creators,
         user_posts,
     )
-    from jobs import JOBS
+    from jobs import JOBS, SCHEDULES
     from resources import LandingZone, MlflowTracking, ModelStore, Settings, Warehouse
     from sensors import SENSORS
 
@@ -48,11 +49,13 @@ def defs() -> dg.Definitions:
         ],
         asset_checks=[
             als_quality_gate,
+            feature_drift,
             content_quality_gate,
             *index_checks,
             *recommendation_checks,
         ],
         jobs=JOBS,
+        schedules=SCHEDULES,
         sensors=SENSORS,
         resources={
             "warehouse": Warehouse(path=str(settings.warehouse_path)),

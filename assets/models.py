@@ -13,6 +13,7 @@ ALS_MODEL = "creator-discovery-als"
 CONTENT_MODEL = "creator-discovery-content"
 MODEL_KINDS = {"python", "mlflow"}
 HANDOFF = "latest.json"
+TRAINED_THROUGH_TAG = "trained_through"
 
 
 _ALS_DEFAULTS = AlsParams()
@@ -136,12 +137,14 @@ def als_model(
         interactions = read_table(
             conn,
             "intermediate.int_user_creator_interactions",
-            ["user_id", "creator_id", "strength"],
+            ["user_id", "creator_id", "strength", "as_of_at"],
         )
     factors = fit_serving_als(interactions, params, iteration_logger(context, params.iterations))
     folder = model_store.folder("als", "serving")
     factors.save(model_store.folder("als", "serving", "model") / "factors.npz")
-    tags = holdout_tags(mlflow.config, twin["run_id"])
+    # The drift check compares the latest events with the window this version was trained on.
+    trained_through = str(interactions["as_of_at"].max())
+    tags = holdout_tags(mlflow.config, twin["run_id"]) | {TRAINED_THROUGH_TAG: trained_through}
     sizes = {"n_users": len(factors.user_ids), "n_creators": len(factors.item_ids)}
     run_id = log_training_run(
         mlflow.config,

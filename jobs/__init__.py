@@ -29,3 +29,14 @@ retrain_job = dg.define_asset_job(
 )
 
 JOBS = [ingest_events_job, refresh_job, retrain_job]
+
+daily_refresh_schedule = dg.ScheduleDefinition(
+    job=refresh_job,
+    cron_schedule="0 4 * * *",
+    execution_timezone="UTC",
+    # Stopped by default: on a laptop the demo is run by hand; a deployment turns it on.
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Every day at 04:00 UTC, after the previous day's events have landed.",
+)
+
+SCHEDULES = [daily_refresh_schedule]

@@ -66,28 +66,46 @@ class EventSampler:
         )
         self.creator_post_start = np.searchsorted(sorted_creator, np.arange(len(creators.topic)))
 
-    def day(self, start_us: int, n_events: int, rng: np.random.Generator) -> DayEvents:
-        """Up to `n_events` events in the day from `start_us`; ineligible draws are dropped."""
+    def day(
+        self,
+        start_us: int,
+        n_events: int,
+        rng: np.random.Generator,
+        *,
+        taste: Users | None = None,
+        event_type_p: np.ndarray | None = None,
+        dwell_median: np.ndarray | None = None,
+    ) -> DayEvents:
+        """Up to `n_events` events in the day from `start_us`; ineligible draws are dropped.
+
+        `taste` (users whose topics/weights replace the real ones), `event_type_p` and
+        `dwell_median` let a drifted day draw from other distributions with the same random draws.
+        """
         users = self.users
+        type_p = EVENT_TYPE_P if event_type_p is None else event_type_p
+        median = DWELL_MEDIAN_SECONDS if dwell_median is None else dwell_median
         # Users who sign up during the day start acting the next day: every event follows signup.
         weight_cum = np.cumsum(np.where(users.signup_us < start_us, users.activity, 0.0))
         user = np.searchsorted(weight_cum, rng.random(n_events) * weight_cum[-1], side="right")
         hour = rng.choice(24, size=n_events, p=HOUR_P)
         at = start_us + hour * US_PER_HOUR + (rng.random(n_events) * US_PER_HOUR).astype(np.int64)
-        topic = self._topics(user, rng)
+        topic = self._topics(user, rng, taste)
         creator, ok = self._creators(topic, at, rng)
         post, has_post = self._posts(creator, at, rng)
         keep = np.flatnonzero(ok & has_post)
         keep = keep[np.argsort(at[keep], kind="stable")]
-        kind = rng.choice(len(EVENT_TYPE_P), size=len(keep), p=EVENT_TYPE_P).astype(np.int8)
-        dwell = np.round(rng.lognormal(np.log(DWELL_MEDIAN_SECONDS[kind]), DWELL_SIGMA[kind]), 1)
+        kind = rng.choice(len(type_p), size=len(keep), p=type_p).astype(np.int8)
+        dwell = np.round(rng.lognormal(np.log(median[kind]), DWELL_SIGMA[kind]), 1)
         return DayEvents(user[keep], post[keep], creator[keep], kind, at[keep], dwell)
 
-    def _topics(self, user: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _topics(
+        self, user: np.ndarray, rng: np.random.Generator, taste: Users | None = None
+    ) -> np.ndarray:
         """One of the user's topics by taste, or FRONT_PAGE for a share of events."""
-        cum = np.cumsum(self.users.weights[user], axis=1)
+        taste = self.users if taste is None else taste
+        cum = np.cumsum(taste.weights[user], axis=1)
         slot = np.minimum((rng.random(len(user))[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
-        preferred = self.users.topics[user, slot].astype(np.int64)
+        preferred = taste.topics[user, slot].astype(np.int64)
         front_page = rng.random(len(user)) < FRONT_PAGE_SHARE
         return np.where(front_page, FRONT_PAGE, preferred)
 

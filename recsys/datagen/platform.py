@@ -12,6 +12,7 @@ import numpy as np
 
 from recsys.datagen import tables
 from recsys.datagen.clock import US_PER_DAY, day_start_us
+from recsys.datagen.drift import DRIFTS, Drift, make_drift
 from recsys.datagen.engagement import PairEngagement, draw_subscriptions
 from recsys.datagen.events import WEEKEND_FACTOR, EventSampler
 from recsys.datagen.files import contract_schema, touch, write_parquet, write_parquet_batches
@@ -25,6 +26,7 @@ from recsys.landing import day_folder as landing_day_folder
 # Independent random streams per purpose (and per day / slice), so that each piece is
 # reproducible on its own and changing one never shifts the others.
 USERS_STREAM, CREATORS_STREAM, POSTS_STREAM, TEXT_STREAM, EVENTS_STREAM, SUBS_STREAM = range(6)
+DRIFT_STREAM = 6
 POSTS_PER_SLICE = 100_000
 
 
@@ -50,8 +52,15 @@ def generate_platform(
     seed: int,
     start: dt.date = DEFAULT_START,
     progress: Callable[[str], None] | None = None,
+    drift_from: dt.date | None = None,
+    drift: str = "topic_shift",
 ) -> GenerationSummary:
-    """Write the landing zone (per recsys.landing) under `out` and the truth under `truth_out`."""
+    """Write the landing zone (per recsys.landing) under `out` and the truth under `truth_out`.
+
+    With `drift_from`, the days from then on drift (see recsys.datagen.drift); earlier days,
+    users, creators, posts and the truth (the tastes before the drift) are as without drift, while
+    later days and the subscriptions (drawn from all engagement) differ.
+    """
     began = time.perf_counter()
     scale = resolve_scale(scale)
     say = progress or (lambda _message: None)
@@ -79,6 +88,11 @@ def generate_platform(
     write_parquet_batches(slices, contract_schema(POSTS), POSTS.folder(out) / "posts.parquet")
     say(f"wrote {scale.n_users:,} users, {scale.n_creators:,} creators, {n_posts:,} posts")
 
+    if drift not in DRIFTS:
+        raise ValueError(f"unknown drift {drift!r}; choose one of {list(DRIFTS)}")
+    drifted: Drift | None = None
+    if drift_from is not None:
+        drifted = make_drift(drift, users, rng(DRIFT_STREAM))
     sampler = EventSampler(users, creators, posts, origin_us)
     engagement = PairEngagement(scale.n_creators, origin_us)
     next_event_id = 1
@@ -86,7 +100,18 @@ def generate_platform(
         day = start + dt.timedelta(days=index)
         day_rng = rng(EVENTS_STREAM, index)
         expected = scale.events_per_day * (WEEKEND_FACTOR if day.weekday() >= 5 else 1.0)
-        events = sampler.day(day_start_us(day), int(day_rng.poisson(expected)), day_rng)
+        if drifted is not None and drift_from is not None and day >= drift_from:
+            n_events = int(day_rng.poisson(expected * drifted.volume_factor))
+            events = sampler.day(
+                day_start_us(day),
+                n_events,
+                day_rng,
+                taste=drifted.taste,
+                event_type_p=drifted.event_type_p,
+                dwell_median=drifted.dwell_median,
+            )
+        else:
+            events = sampler.day(day_start_us(day), int(day_rng.poisson(expected)), day_rng)
         folder = landing_day_folder(out, day)
         write_parquet(tables.events_table(events, next_event_id), folder / "part-0.parquet")
         touch(folder / DAY_COMPLETE_MARKER)
