@@ -15,6 +15,7 @@ def defs() -> dg.Definitions:
     from assets.drift import feature_drift
     from assets.indexes import creator_index, index_checks, post_index
     from assets.models import als_holdout, als_model, als_quality_gate
+    from assets.quality import contract_checks
     from assets.raw import raw_dimension_assets, raw_events
     from assets.recommendation_checks import recommendation_checks
     from assets.recommendations import (
@@ -50,6 +51,7 @@ def defs() -> dg.Definitions:
         asset_checks=[
             als_quality_gate,
             feature_drift,
+            *contract_checks,
             content_quality_gate,
             *index_checks,
             *recommendation_checks,

@@ -10,6 +10,12 @@ ingest_events_job = dg.define_asset_job(
     description="Load days of landing events into raw.events (one partition per day).",
 )
 
+load_dimensions_job = dg.define_asset_job(
+    name="load_dimensions",
+    selection=dg.AssetSelection.groups("raw") - dg.AssetSelection.assets(raw_events),
+    description="Reload users, creators, posts and subscriptions: events are checked against them.",
+)
+
 refresh_job = dg.define_asset_job(
     name="refresh",
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(raw_events),
@@ -28,7 +34,7 @@ retrain_job = dg.define_asset_job(
     ),
 )
 
-JOBS = [ingest_events_job, refresh_job, retrain_job]
+JOBS = [load_dimensions_job, ingest_events_job, refresh_job, retrain_job]
 
 daily_refresh_schedule = dg.ScheduleDefinition(
     job=refresh_job,

@@ -124,6 +124,20 @@ def _check_file(conn: duckdb.DuckDBPyConnection, contract: TableContract, path: 
             f"Landing file {path} (table '{contract.name}') lacks column(s) {', '.join(missing)}; "
             f"the contract expects {', '.join(contract.columns)}"
         )
+    # Parquet carries types: text where the contract wants numbers or times is a producer bug, not
+    # a format choice (CSV is text by nature and is cast below).
+    if path.suffix == ".parquet":
+        as_text = [
+            name
+            for name, dtype in contract.columns.items()
+            if present[name] == "VARCHAR" and dtype != "VARCHAR"
+        ]
+        if as_text:
+            expected = ", ".join(f"{name} as {contract.columns[name]}" for name in as_text)
+            raise LandingFileError(
+                f"Landing file {path} (table '{contract.name}') stores {', '.join(as_text)} as "
+                f"text; the contract expects {expected}"
+            )
     # Columns already stored with the contract's type need no scan; only the others are checked
     # value by value, which keeps well-typed Parquet as cheap as a plain load.
     to_cast = [name for name, dtype in contract.columns.items() if present[name] != dtype]

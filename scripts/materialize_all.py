@@ -1,4 +1,5 @@
-"""Materialize every asset: all landed event days in one backfill run, then the refresh job.
+"""Materialize every asset: dimension tables, all landed days of events in one backfill run, then
+the refresh job.
 
 Usage: python -m scripts.materialize_all   (DAGSTER_HOME selects the instance that records the runs)
 """
@@ -47,6 +48,10 @@ def materialize_all(
             f"No complete day of events in {settings.landing_dir / 'events'}: generate data first "
             "(python -m recsys.datagen --scale demo)"
         )
+    print("Loading the dimension tables", flush=True)
+    dimensions = definitions.resolve_job_def("load_dimensions").execute_in_process(
+        instance=instance, run_config=QUIET_LOGS
+    )
     print(f"Ingesting {len(days)} day(s) of events: {days[0]} .. {days[-1]}", flush=True)
     ingest = definitions.resolve_job_def("ingest_events").execute_in_process(
         instance=instance,
@@ -60,7 +65,7 @@ def materialize_all(
     refresh = definitions.resolve_job_def("refresh").execute_in_process(
         instance=instance, run_config=QUIET_LOGS
     )
-    return [ingest, refresh]
+    return [dimensions, ingest, refresh]
 
 
 def summarize(results: list[dg.ExecuteInProcessResult], settings: Settings) -> str:

@@ -151,3 +151,18 @@ def test_an_empty_table_folder_fails_naming_the_folder(tmp_path: Path, conn) -> 
 
     with pytest.raises(LandingFileError, match=str(USERS.folder(tmp_path))):
         load_dimension_table(conn, USERS, tmp_path)
+
+
+def test_numbers_stored_as_text_in_parquet_fail_naming_the_file_and_column(
+    tmp_path: Path, conn
+) -> None:
+    rows = event_rows(DAY_1, first_id=1, count=2)
+    for row in rows:
+        row["user_id"] = str(row["user_id"])
+    folder = deliver_day(tmp_path, DAY_1, rows)
+
+    with pytest.raises(LandingFileError) as error:
+        load_event_days(conn, tmp_path, [DAY_1])
+
+    assert str(folder / "part-0.parquet") in str(error.value)
+    assert "user_id as BIGINT" in str(error.value)

@@ -1,0 +1,139 @@
+"""Data-contract checks: the GX suites of recsys.quality on the raw tables and the feature marts.
+
+Error-severity failures block what follows in the run; each failure's metadata names the table,
+column, expectation, count and a few offending ids.
+"""
+
+import datetime as dt
+
+import dagster as dg
+
+from assets.raw import raw_dimension_assets, raw_events
+from resources import Warehouse
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+PARTITION = "dagster/partition"
+DIMENSIONS_LOADED = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
+
+
+def _result(report, extra: dict | None = None) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=report.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "summary": dg.MetadataValue.md(f"```\n{report.summary()}\n```"),
+            "rows": report.rows,
+            "expectations": report.evaluated,
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+            **(extra or {}),
+        },
+    )
+
+
+def _table_contract_check(asset_key: dg.AssetKey, table: str, warehouse_table: str):
+    @dg.asset_check(
+        asset=asset_key,
+        name="data_contract",
+        blocking=True,
+        description=f"The {table} suite of recsys/quality/contract.py (Great Expectations).",
+    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        from recsys.quality import suite, validate
+        from recsys.quality.contract import ID_COLUMNS
+
+        with warehouse.connect(read_only=True) as conn:
+            frame = conn.execute(f"SELECT * FROM {warehouse_table}").df()
+        return _result(validate(frame, table, suite(table), ID_COLUMNS[table]))
+
+    return _check
+
+
+def _run_days(context: dg.AssetCheckExecutionContext) -> list[dt.date]:
+    tags = context.run.tags
+    start = tags.get(PARTITION) or tags.get(RANGE_START)
+    end = tags.get(PARTITION) or tags.get(RANGE_END)
+    if not start or not end:
+        return []
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+@dg.asset_check(
+    asset=raw_events,
+    name="data_contract",
+    blocking=True,
+    description=(
+        "Each loaded day of events against the events suite (keys, types, accepted event types, "
+        "dwell range, timestamps inside the day and not in the future), the share of events whose "
+        "user and post exist (>= 99%), and the day's volume against the trailing 7 days (0.5-2x)."
+    ),
+)
+def events_contract(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+    from recsys.quality import referential_coverage, suite, validate, volume_ratio
+    from recsys.quality.coverage import coverage_ok, volume_ok
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    problems: list[str] = []
+    reports = []
+    with warehouse.connect(read_only=True) as conn:
+        loaded = {row[0] for row in conn.execute(DIMENSIONS_LOADED).fetchall()}
+        if not {"users", "posts"} <= loaded:
+            problems.append(
+                "raw.users and raw.posts must be loaded (job load_dimensions) before events can "
+                "be checked for unknown users and posts"
+            )
+            return _events_result(problems, reports)
+        users = conn.execute("SELECT user_id FROM raw.users").df()
+        posts = conn.execute("SELECT post_id FROM raw.posts").df()
+        for day in _run_days(context):
+            frame = conn.execute("SELECT * FROM raw.events WHERE event_date = ?", [day]).df()
+            report = validate(frame, "events", suite("events", day, now), "event_id")
+            reports.append(report)
+            if not report.passed:
+                problems.append(report.summary())
+            coverage = referential_coverage(frame, users, posts)
+            if not coverage_ok(coverage):
+                problems.append(
+                    f"events {day}: only {coverage:.1%} of events have a known user and post"
+                )
+            trailing = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT count(*) FROM raw.events WHERE event_date BETWEEN ? AND ? "
+                    "GROUP BY event_date",
+                    [day - dt.timedelta(days=7), day - dt.timedelta(days=1)],
+                ).fetchall()
+            ]
+            ratio = volume_ratio(len(frame), trailing)
+            if not volume_ok(ratio):
+                problems.append(
+                    f"events {day}: {len(frame)} rows, {ratio:.2f}x the trailing median"
+                )
+    return _events_result(problems, reports)
+
+
+def _events_result(problems: list[str], reports: list) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "days": len(reports),
+            "rows": sum(report.rows for report in reports),
+            "problems": dg.MetadataValue.md("```\n" + ("\n".join(problems) or "none") + "\n```"),
+        },
+    )
+
+
+contract_checks = [
+    *(
+        _table_contract_check(asset.key, asset.key.path[-1], ".".join(asset.key.path))
+        for asset in raw_dimension_assets
+    ),
+    events_contract,
+    *(
+        _table_contract_check(dg.AssetKey(["marts", name]), f"marts.{name}", f"marts.{name}")
+        for name in ("user_features", "creator_features", "post_features")
+    ),
+]
