@@ -19,7 +19,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: help install manifest data materialize demo test lint format ui mlflow search bench clean
+.PHONY: help install manifest data materialize demo drift-demo test lint format ui mlflow search bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,10 @@ format: install  ## Apply ruff fixes and formatting
 
 ui: install  ## Dagster UI with the daemon on http://127.0.0.1:$(UI_PORT)
 	$(RUN) dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
+
+drift-demo: install  ## Normal days, then drifted days: drift check fails, the sensor retrains
+	CREATOR_DISCOVERY_DATA_DIR=$(CURDIR)/data/drift_demo DAGSTER_HOME=$(CURDIR)/data/drift_demo/dagster_home \
+		bash -c 'mkdir -p "$$DAGSTER_HOME" && printf "telemetry:\n  enabled: false\n" > "$$DAGSTER_HOME/dagster.yaml" && $(RUN) python -m scripts.drift_demo'
 
 mlflow: install  ## MLflow UI on http://127.0.0.1:$(MLFLOW_PORT): runs, metrics, the champion alias
 	$(RUN) mlflow ui --host 127.0.0.1 --port $(MLFLOW_PORT) \

@@ -16,12 +16,26 @@ load_dimensions_job = dg.define_asset_job(
     description="Reload users, creators, posts and subscriptions: events are checked against them.",
 )
 
-refresh_job = dg.define_asset_job(
-    name="refresh",
+build_all_job = dg.define_asset_job(
+    name="build_all",
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(raw_events),
     description=(
-        "Reload the raw dimension tables and rebuild everything downstream of the events: dbt "
-        "models and their tests, and what later groups build on them."
+        "Everything downstream of the events in one run: dimension tables, dbt models and tests, "
+        "models and their gates, indexes and recommendation tables (what `make demo` runs)."
+    ),
+)
+
+refresh_job = dg.define_asset_job(
+    name="refresh",
+    selection=(
+        dg.AssetSelection.all()
+        - dg.AssetSelection.assets(raw_events)
+        - dg.AssetSelection.groups("models", "indexes")
+    ),
+    description=(
+        "The daily refresh: dimension tables, dbt models and tests (with the drift check), and "
+        "the recommendation tables rebuilt from the current champions on the new data. "
+        "Retraining is left to the retrain job, which the drift sensor starts."
     ),
 )
 
@@ -34,7 +48,7 @@ retrain_job = dg.define_asset_job(
     ),
 )
 
-JOBS = [load_dimensions_job, ingest_events_job, refresh_job, retrain_job]
+JOBS = [load_dimensions_job, ingest_events_job, build_all_job, refresh_job, retrain_job]
 
 daily_refresh_schedule = dg.ScheduleDefinition(
     job=refresh_job,

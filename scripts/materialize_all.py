@@ -1,5 +1,5 @@
 """Materialize every asset: dimension tables, all landed days of events in one backfill run, then
-the refresh job.
+everything built from them (the build_all job).
 
 Usage: python -m scripts.materialize_all   (DAGSTER_HOME selects the instance that records the runs)
 """
@@ -61,8 +61,8 @@ def materialize_all(
             ASSET_PARTITION_RANGE_END_TAG: days[-1].isoformat(),
         },
     )
-    print("Refreshing everything built from the events", flush=True)
-    refresh = definitions.resolve_job_def("refresh").execute_in_process(
+    print("Building everything downstream of the events", flush=True)
+    refresh = definitions.resolve_job_def("build_all").execute_in_process(
         instance=instance, run_config=QUIET_LOGS
     )
     return [dimensions, ingest, refresh]
