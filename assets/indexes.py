@@ -4,7 +4,6 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import numpy as np
 
 from assets.champions import champion_als, champion_embeddings, champion_folder
 from assets.constants import OWNER
@@ -135,7 +134,7 @@ def _recall_check(asset: dg.AssetsDefinition, name: str) -> dg.AssetChecksDefini
         from recsys.ann import AnnIndex, recall_at_k
 
         index = AnnIndex.load(model_store.folder("indexes") / name)
-        vectors = np.stack([index.vector(int(item)) for item in index.ids])
+        vectors = index.vectors()
         recall = recall_at_k(index, vectors, vectors, k=10, sample=500, seed=7)
         return dg.AssetCheckResult(
             passed=recall >= MIN_RECALL_AT_10,

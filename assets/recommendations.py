@@ -149,7 +149,7 @@ def notification_candidates(
 def _similar_items_table(index, n: int, subject: str, item: str) -> pd.DataFrame:
     from recsys.ranking import top_n_per_group
 
-    ids, scores = index.query_many(np.stack([index.vector(int(i)) for i in index.ids]), n + 1)
+    ids, scores = index.query_many(index.vectors(), n + 1)
     frame = pd.DataFrame(
         {
             subject: np.repeat(index.ids, ids.shape[1]),

@@ -54,6 +54,11 @@ class AnnIndex:
         stored = self.annoy.get_item_vector(self._position(item_id))
         return np.asarray(stored[: self.dimension], dtype=np.float32)
 
+    def vectors(self) -> np.ndarray:
+        """Every item's original vector, in index order (row i is item ids[i])."""
+        rows = [self.annoy.get_item_vector(row)[: self.dimension] for row in range(len(self.ids))]
+        return np.asarray(rows, dtype=np.float32).reshape(len(self.ids), self.dimension)
+
     def query(
         self, vector: np.ndarray, k: int, search_k: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

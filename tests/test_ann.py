@@ -130,3 +130,12 @@ def test_queries_ask_annoy_for_ten_times_its_default_search_k(
     assert index.search_k_for(K) == 4 * K * 10
     assert index.search_k_for(K, 123) == 123
     assert build_index(vectors, ids, "angular", 4, seed=1, search_k=77).search_k_for(K) == 77
+
+
+def test_vectors_returns_every_item_vector_in_index_order() -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(50, 8)).astype(np.float32)
+    index = build_index(vectors, np.arange(100, 150), "angular", n_trees=5, seed=1)
+
+    np.testing.assert_allclose(index.vectors(), vectors, rtol=1e-6)
+    np.testing.assert_allclose(index.vectors()[7], index.vector(107))
