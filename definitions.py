@@ -57,6 +57,9 @@ def defs() -> dg.Definitions:
             *recommendation_checks,
         ],
         jobs=JOBS,
+        # One process per run: DuckDB admits one writer per file, and a step per process would
+        # re-import the code location for every asset.
+        executor=dg.in_process_executor,
         schedules=SCHEDULES,
         sensors=SENSORS,
         resources={

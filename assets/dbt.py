@@ -9,6 +9,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from assets.constants import OWNER
+from assets.guards import raw_contract_keys, refuse_on_failed_contracts
+from assets.quality import contract_checks
 from assets.table_metadata import describe_table
 from resources import Warehouse
 
@@ -72,6 +74,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         dbt: DbtCliResource,
         warehouse: Warehouse,
     ) -> Iterator[Any]:
+        refuse_on_failed_contracts(context.instance, raw_contract_keys(contract_checks))
         args = dbt_build_args(warehouse.path, config.model_dump())
         # The dbt subprocess holds DuckDB's single write lock until it exits, so table metadata is
         # read once dbt has finished rather than while its events stream.

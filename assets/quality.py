@@ -8,6 +8,7 @@ import datetime as dt
 
 import dagster as dg
 
+from assets.guards import CHECKED_DAYS, FAILED_DAYS
 from assets.raw import raw_dimension_assets, raw_events
 from resources import Warehouse
 
@@ -77,6 +78,7 @@ def events_contract(context: dg.AssetCheckExecutionContext, warehouse: Warehouse
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     problems: list[str] = []
     reports = []
+    failed_days: list[dt.date] = []
     with warehouse.connect(read_only=True) as conn:
         loaded = {row[0] for row in conn.execute(DIMENSIONS_LOADED).fetchall()}
         if not {"users", "posts"} <= loaded:
@@ -84,11 +86,12 @@ def events_contract(context: dg.AssetCheckExecutionContext, warehouse: Warehouse
                 "raw.users and raw.posts must be loaded (job load_dimensions) before events can "
                 "be checked for unknown users and posts"
             )
-            return _events_result(problems, reports)
+            return _events_result(problems, reports, _run_days(context), _run_days(context))
         users = conn.execute("SELECT user_id FROM raw.users").df()
         posts = conn.execute("SELECT post_id FROM raw.posts").df()
         for day in _run_days(context):
             frame = conn.execute("SELECT * FROM raw.events WHERE event_date = ?", [day]).df()
+            found_before = len(problems)
             report = validate(frame, "events", suite("events", day, now), "event_id")
             reports.append(report)
             if not report.passed:
@@ -111,14 +114,21 @@ def events_contract(context: dg.AssetCheckExecutionContext, warehouse: Warehouse
                 problems.append(
                     f"events {day}: {len(frame)} rows, {ratio:.2f}x the trailing median"
                 )
-    return _events_result(problems, reports)
+            if len(problems) > found_before:
+                failed_days.append(day)
+    return _events_result(problems, reports, _run_days(context), failed_days)
 
 
-def _events_result(problems: list[str], reports: list) -> dg.AssetCheckResult:
+def _events_result(
+    problems: list[str], reports: list, checked: list[dt.date], failed: list[dt.date]
+) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
+            # Read back by the cross-run guard (assets/guards.py): the days judged, and failed.
+            CHECKED_DAYS: dg.MetadataValue.json([day.isoformat() for day in checked]),
+            FAILED_DAYS: dg.MetadataValue.json([day.isoformat() for day in failed]),
             "days": len(reports),
             "rows": sum(report.rows for report in reports),
             "problems": dg.MetadataValue.md("```\n" + ("\n".join(problems) or "none") + "\n```"),

@@ -22,6 +22,7 @@ from scripts.materialize_all import QUIET_LOGS
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
+NO_DRIFT = "none"
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,14 @@ def run_scenario(
     shutil.rmtree(settings.landing_dir, ignore_errors=True)
     # Engagement drift (more skimming: views up, dwell halved) moves the event features' marginals;
     # a topic_shift permutes each reader's tastes and can leave the overall topic mix unchanged.
+    # drift "none" plays the same days undrifted: the control run of the scenario.
     generate_platform(
-        settings.landing_dir, settings.truth_dir, scale, seed, drift_from=drift_from, drift=drift
+        settings.landing_dir,
+        settings.truth_dir,
+        scale,
+        seed,
+        drift_from=None if drift == NO_DRIFT else drift_from,
+        **({} if drift == NO_DRIFT else {"drift": drift}),
     )
     definitions = defs()
 
@@ -126,7 +133,12 @@ def main() -> None:
     parser.add_argument("--scale", default="small", choices=sorted(SCALES))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--normal-days", type=int, default=14)
-    parser.add_argument("--drift", default="engagement", choices=["engagement", "topic_shift"])
+    parser.add_argument(
+        "--drift",
+        default="engagement",
+        choices=["engagement", "topic_shift", NO_DRIFT],
+        help="what changes from day --normal-days on; 'none' replays the days undrifted",
+    )
     args = parser.parse_args()
     settings = Settings.from_env()
     with dg.DagsterInstance.get() as instance:

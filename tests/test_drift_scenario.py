@@ -31,3 +31,20 @@ def test_drifted_days_fail_the_drift_check_and_trigger_exactly_one_retrain(
     if not result.gate.passed:
         expected = result.champion_before
     assert result.champion_after == expected
+
+
+def test_the_same_days_undrifted_pass_the_drift_check_and_request_no_retrain(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DATA_DIR_VAR, str(tmp_path / "data"))
+    settings = Settings.from_env()
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_scenario(instance, settings, "small", seed=7, normal_days=14, drift="none")
+
+    assert result.drift_check.passed
+    assert result.drift_check.metadata["drifted_columns"].value == "none"
+    assert result.requested_runs == 0
+    assert result.requests_on_next_tick == 0
+    assert result.retrain is None
+    assert result.champion_after == result.champion_before is not None
