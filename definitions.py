@@ -10,6 +10,7 @@ def defs() -> dg.Definitions:
     # Built on demand so that importing this module stays cheap and reads no environment.
     from dagster_dbt import DbtCliResource
 
+    from assets.analytics import analytics_snapshot
     from assets.content import content_model, content_quality_gate
     from assets.dbt import build_dbt_assets, dbt_project
     from assets.drift import feature_drift
@@ -47,6 +48,7 @@ def defs() -> dg.Definitions:
             notification_candidates,
             similar_creators,
             similar_posts,
+            analytics_snapshot,
         ],
         asset_checks=[
             als_quality_gate,
@@ -63,7 +65,9 @@ def defs() -> dg.Definitions:
         schedules=SCHEDULES,
         sensors=SENSORS,
         resources={
-            "warehouse": Warehouse(path=str(settings.warehouse_path)),
+            "warehouse": Warehouse(
+                path=str(settings.warehouse_path), snapshots_path=str(settings.analytics_dir)
+            ),
             "landing_zone": LandingZone(path=str(settings.landing_dir)),
             "dbt": DbtCliResource(project_dir=project),
             "model_store": ModelStore(

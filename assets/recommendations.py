@@ -38,6 +38,60 @@ class RecommendationConfig(dg.Config):
         )
 
 
+# What each table's preview shows in the UI: names and titles, not ids. `t` is the table; the
+# first subjects (by id) and their top PREVIEW_RANKS rows.
+CREATORS = "staging.stg_creators"
+POSTS = "staging.stg_posts"
+PREVIEWS = {
+    "user_creators": (
+        "user_id",
+        f"SELECT t.user_id, t.rank, c.creator_name AS creator, c.category, t.score, t.source "
+        f"FROM {{table}} t JOIN {CREATORS} c USING (creator_id)",
+    ),
+    "user_posts": (
+        "user_id",
+        f"SELECT t.user_id, t.rank, p.title AS post, c.creator_name AS creator, t.score "
+        f"FROM {{table}} t JOIN {POSTS} p USING (post_id) JOIN {CREATORS} c "
+        "ON c.creator_id = t.creator_id",
+    ),
+    "notification_candidates": (
+        "user_id",
+        f"SELECT t.user_id, t.rank, p.title AS post, c.creator_name AS creator, t.score "
+        f"FROM {{table}} t JOIN {POSTS} p USING (post_id) JOIN {CREATORS} c "
+        "ON c.creator_id = t.creator_id",
+    ),
+    "similar_creators": (
+        "creator_id",
+        "SELECT s.creator_name AS creator, t.rank, c.creator_name AS similar_creator, "
+        "c.category, t.score "
+        f"FROM {{table}} t JOIN {CREATORS} s ON s.creator_id = t.creator_id "
+        f"JOIN {CREATORS} c ON c.creator_id = t.similar_creator_id",
+    ),
+    "similar_posts": (
+        "post_id",
+        f"SELECT s.title AS post, t.rank, p.title AS similar_post, t.score "
+        f"FROM {{table}} t JOIN {POSTS} s ON s.post_id = t.post_id "
+        f"JOIN {POSTS} p ON p.post_id = t.similar_post_id",
+    ),
+}
+PREVIEW_SUBJECTS = 3
+PREVIEW_RANKS = 5
+
+
+def _preview(conn, name: str) -> str:
+    from recsys.preview import markdown_table
+
+    subject, select = PREVIEWS[name]
+    table = f"{SCHEMA}.{name}"
+    first = f"SELECT DISTINCT {subject} FROM {table} ORDER BY {subject} LIMIT {PREVIEW_SUBJECTS}"
+    rows = conn.execute(
+        f"{select.format(table=table)} WHERE t.{subject} IN ({first}) AND t.rank <= ? "
+        f"ORDER BY t.{subject}, t.rank",
+        [PREVIEW_RANKS],
+    ).df()
+    return markdown_table(rows)
+
+
 def _write(
     warehouse: Warehouse, name: str, table: pd.DataFrame, version: int
 ) -> dg.MaterializeResult:
@@ -47,9 +101,15 @@ def _write(
     with warehouse.connect() as conn:
         replace_table(conn, f"{SCHEMA}.{name}", table)
         metadata = describe_table(conn, f"{SCHEMA}.{name}")
+        preview = _preview(conn, name)
     subjects = table.iloc[:, 0].nunique() if len(table) else 0
     return dg.MaterializeResult(
-        metadata={**metadata, "subjects": int(subjects), "model_version": version}
+        metadata={
+            **metadata,
+            "subjects": int(subjects),
+            "model_version": version,
+            "preview": dg.MetadataValue.md(preview),
+        }
     )
 
 

@@ -41,7 +41,7 @@ refresh_job = dg.define_asset_job(
 
 retrain_job = dg.define_asset_job(
     name="retrain",
-    selection=dg.AssetSelection.groups("models", "indexes", "recommendations"),
+    selection=dg.AssetSelection.groups("models", "indexes", "recommendations", "analytics"),
     description=(
         "Fit and judge the models on the current marts, then rebuild the indexes and "
         "recommendation tables from whichever versions the quality gates leave as champions."

@@ -38,6 +38,11 @@ class Settings:
     def mlflow_dir(self) -> Path:
         return self.data_dir / "mlflow"
 
+    @property
+    def analytics_dir(self) -> Path:
+        """Read-only Parquet snapshots of the output tables (recsys/snapshots.py)."""
+        return self.data_dir / "analytics"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

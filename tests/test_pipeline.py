@@ -6,7 +6,12 @@ challenger never reaches them.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -90,6 +95,34 @@ def test_every_table_asset_reports_its_row_count_and_schema(first_build) -> None
                 assert "dagster/column_schema" in materialization.metadata, name
 
 
+def test_recommendation_tables_preview_a_few_subjects_by_name_and_title(
+    platform: Settings, first_build
+) -> None:
+    creator_names = set(table(platform, "staging.stg_creators")["creator_name"])
+    post_titles = set(table(platform, "staging.stg_posts")["title"])
+    previews = {
+        event.asset_key.path[-1]: event.step_materialization_data.materialization.metadata[
+            "preview"
+        ].value
+        for result in first_build
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.path[0] == "recommendations"
+    }
+
+    assert set(previews) == {
+        "user_creators",
+        "user_posts",
+        "notification_candidates",
+        "similar_creators",
+        "similar_posts",
+    }
+    for name, preview in previews.items():
+        cells = {cell.strip() for line in preview.splitlines()[2:] for cell in line.split("|")}
+        labels = post_titles if "post" in name or "notification" in name else creator_names
+        assert len(preview.splitlines()) > 2, name
+        assert cells & {label[:59] for label in labels}, name
+
+
 def test_recommendation_tables_are_built_from_the_champion(platform: Settings, first_build) -> None:
     record = champion(TrackingConfig.local(platform.mlflow_dir), ALS)
 
@@ -142,6 +175,39 @@ def test_retraining_with_the_same_seed_gives_identical_tables(
         pd.testing.assert_frame_equal(
             after.drop(columns="model_version"), before[name].drop(columns="model_version")
         )
+
+
+def test_analysts_query_a_complete_snapshot_while_a_retrain_rewrites_the_tables(
+    platform: Settings, first_build, tmp_path
+) -> None:
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("snapshot_reader.py")),
+            str(platform.analytics_dir),
+            str(stop),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[1],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    try:
+        result = retrain()
+    finally:
+        stop.touch()
+        output, _ = reader.communicate(timeout=60)
+
+    reads = [json.loads(line) for line in output.splitlines()]
+    assert result.success
+    assert dg.AssetKey(["analytics", "snapshot"]) in {
+        event.asset_key for event in result.get_asset_materialization_events()
+    }
+    assert [read for read in reads if "error" in read] == []
+    assert all(read["complete"] for read in reads)
+    assert len({read["snapshot"] for read in reads}) == 2, "the old snapshot, then the new one"
+    assert len(reads) > 20
 
 
 def test_materializing_an_event_partition_twice_keeps_one_copy(platform: Settings) -> None:
