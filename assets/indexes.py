@@ -68,7 +68,15 @@ def post_index(
     ids, vectors, version = champion_embeddings(mlflow, "post")
     context.log.info(f"Building the post index over {len(ids):,} posts, {config.n_trees} trees")
     started = time.perf_counter()
-    index = build_index(vectors, ids, "angular", config.n_trees, config.seed, config.search_k)
+    index = build_index(
+        vectors,
+        ids,
+        "angular",
+        config.n_trees,
+        config.seed,
+        config.search_k,
+        progress=lambda line: context.log.info(f"post index: {line}"),
+    )
     seconds = time.perf_counter() - started
     path = model_store.folder("indexes") / "posts"
     index.save(path)
@@ -110,7 +118,12 @@ def creator_index(
     factors, version = champion_als(mlflow)
     started = time.perf_counter()
     index = build_index(
-        factors.item_factors, factors.item_ids, "angular", config.n_trees, config.seed
+        factors.item_factors,
+        factors.item_ids,
+        "angular",
+        config.n_trees,
+        config.seed,
+        progress=lambda line: context.log.info(f"creator index: {line}"),
     )
     seconds = time.perf_counter() - started
     path = model_store.folder("indexes") / "creators"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
@@ -198,8 +200,12 @@ def build_index(
     seed: int,
     search_k: int | None = None,
     n_jobs: int = 1,
+    progress: Callable[[str], None] | None = None,
 ) -> AnnIndex:
-    """Build an Annoy index of `vectors` (row i is item ids[i]); n_jobs=1 keeps it reproducible."""
+    """Build an Annoy index of `vectors` (row i is item ids[i]); n_jobs=1 keeps it reproducible.
+
+    `progress` gets a line at each tenth of the items added and when the trees are built.
+    """
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; expected one of {METRICS}")
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -214,9 +220,18 @@ def build_index(
         items, max_norm = inner_product_transform(vectors)
     annoy = AnnoyIndex(items.shape[1], "angular")
     annoy.set_seed(seed)
+    report = progress or (lambda _line: None)
+    tenth = max(1, len(items) // 10)
+    started = time.perf_counter()
     for row, item in enumerate(items):
         annoy.add_item(row, item)
+        if (row + 1) % tenth == 0 or row + 1 == len(items):
+            report(
+                f"added {row + 1:,}/{len(items):,} items ({time.perf_counter() - started:.1f} s)"
+            )
+    report(f"building {n_trees} trees")
     annoy.build(n_trees, n_jobs=n_jobs)
+    report(f"built in {time.perf_counter() - started:.1f} s")
     return AnnIndex(
         annoy=annoy,
         ids=ids,

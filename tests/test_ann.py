@@ -139,3 +139,14 @@ def test_vectors_returns_every_item_vector_in_index_order() -> None:
 
     np.testing.assert_allclose(index.vectors(), vectors, rtol=1e-6)
     np.testing.assert_allclose(index.vectors()[7], index.vector(107))
+
+
+def test_building_an_index_reports_its_progress() -> None:
+    rng = np.random.default_rng(0)
+    lines: list[str] = []
+
+    build_index(rng.normal(size=(50, 4)), np.arange(50), "angular", 2, 0, progress=lines.append)
+
+    assert lines[0].startswith("added 5/50 items (")
+    assert sum(line.startswith("added") for line in lines) == 10
+    assert lines[-2] == "building 2 trees" and lines[-1].startswith("built in")
