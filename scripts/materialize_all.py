@@ -76,12 +76,13 @@ def summarize(results: list[dg.ExecuteInProcessResult], settings: Settings) -> s
             materialization = event.step_materialization_data.materialization
             name = materialization.asset_key.to_user_string()
             latest[name] = materialization
-            partitions[name] = partitions.get(name, 0) + 1
+            if materialization.partition is not None:
+                partitions[name] = partitions.get(name, 0) + 1
     lines = ["", "Materialized:"]
     for name, materialization in latest.items():
         rows = materialization.metadata.get("dagster/row_count")
         if rows is not None:
-            days = f"  ({partitions[name]} partitions)" if partitions[name] > 1 else ""
+            days = f"  ({partitions[name]} days)" if name in partitions else ""
             lines.append(f"  {name:<44}{rows.value:>12,} rows{days}")
             continue
         figures = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -208,6 +209,21 @@ def test_analysts_query_a_complete_snapshot_while_a_retrain_rewrites_the_tables(
     assert all(read["complete"] for read in reads)
     assert len({read["snapshot"] for read in reads}) == 2, "the old snapshot, then the new one"
     assert len(reads) > 20
+
+
+def test_every_example_query_in_the_analysts_guide_runs_on_the_snapshot(
+    platform: Settings, first_build
+) -> None:
+    from recsys.snapshots import attach, current
+
+    guide = (Path(__file__).parents[1] / "docs" / "analysts.md").read_text()
+    queries = re.findall(r"```sql\n(.*?)```", guide, flags=re.DOTALL)
+    conn = duckdb.connect()
+    attach(conn, current(platform.analytics_dir))
+
+    assert len(queries) >= 5
+    for query in queries:
+        assert len(conn.sql(query.replace("user_id = 42", "user_id = 1")).fetchall()) > 0, query
 
 
 def test_materializing_an_event_partition_twice_keeps_one_copy(platform: Settings) -> None:
