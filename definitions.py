@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 
@@ -14,6 +16,7 @@ def defs() -> dg.Definitions:
     from assets.content import content_model, content_quality_gate
     from assets.dbt import build_dbt_assets, dbt_project
     from assets.drift import feature_drift
+    from assets.exports import product_database_export, rollback_export
     from assets.indexes import creator_index, index_checks, post_index
     from assets.models import als_holdout, als_model, als_quality_gate
     from assets.quality import contract_checks
@@ -27,7 +30,15 @@ def defs() -> dg.Definitions:
         user_posts,
     )
     from jobs import JOBS, SCHEDULES
-    from resources import LandingZone, MlflowTracking, ModelStore, Settings, Warehouse
+    from recsys.export import PRODUCT_DB_URL_VAR, default_url
+    from resources import (
+        LandingZone,
+        MlflowTracking,
+        ModelStore,
+        ProductDatabase,
+        Settings,
+        Warehouse,
+    )
     from sensors import SENSORS
 
     settings = Settings.from_env()
@@ -49,6 +60,7 @@ def defs() -> dg.Definitions:
             similar_creators,
             similar_posts,
             analytics_snapshot,
+            product_database_export,
         ],
         asset_checks=[
             als_quality_gate,
@@ -58,7 +70,7 @@ def defs() -> dg.Definitions:
             *index_checks,
             *recommendation_checks,
         ],
-        jobs=JOBS,
+        jobs=[*JOBS, rollback_export],
         # One process per run: DuckDB admits one writer per file, and a step per process would
         # re-import the code location for every asset.
         executor=dg.in_process_executor,
@@ -74,5 +86,11 @@ def defs() -> dg.Definitions:
                 path=str(settings.models_dir), truth_path=str(settings.truth_dir)
             ),
             "mlflow": MlflowTracking(folder=str(settings.mlflow_dir)),
+            # From the environment as an EnvVar: the UI then shows its name, not the credentials.
+            "product_database": ProductDatabase(
+                url=dg.EnvVar(PRODUCT_DB_URL_VAR)
+                if os.environ.get(PRODUCT_DB_URL_VAR)
+                else default_url(settings.warehouse_path, {})
+            ),
         },
     )

@@ -1,4 +1,4 @@
-"""The cross-run guard: nothing is built on raw data whose data contract failed in an earlier run.
+"""Cross-run guards: nothing is built on, or exported from, data whose checks failed earlier.
 
 A blocking check only stops what follows in its own run. The daily refresh runs later, in another
 run, on whatever raw data the ingestion left, so the dbt build first reads the contract verdicts
@@ -28,6 +28,10 @@ def raw_contract_keys(checks: list[dg.AssetChecksDefinition]) -> list[dg.AssetCh
     ]
 
 
+def all_check_keys(checks: list[dg.AssetChecksDefinition]) -> list[dg.AssetCheckKey]:
+    return [key for definition in checks for key in definition.check_keys]
+
+
 def _verdict(record) -> Verdict | None:
     # The status enum is not public API; its value is the stable, documented string.
     if record.status.value not in JUDGED or record.event is None:
@@ -54,7 +58,7 @@ def _gist(markdown: str, lines: int = 2) -> str:
     return "; ".join([line for line in kept if not line.startswith("```")][:lines])
 
 
-def standing_contract_failures(
+def standing_check_failures(
     instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey]
 ) -> list[StandingFailure]:
     failures: list[StandingFailure] = []
@@ -67,16 +71,27 @@ def standing_contract_failures(
 
 def refuse_on_failed_contracts(instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey]) -> None:
     """Raise a Failure naming each standing contract failure, and how to clear it."""
-    failures = standing_contract_failures(instance, keys)
+    _refuse(
+        standing_check_failures(instance, keys),
+        "Refusing to build on raw data that failed its data contract in an earlier run",
+        "Deliver the data again and re-run its load (ingest_events for those days, "
+        "load_dimensions for a table); a passing verdict clears the failure.",
+    )
+
+
+def refuse_on_failed_checks(
+    instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey], action: str, remedy: str
+) -> None:
+    """Raise a Failure when the latest verdict of any of these checks is a failure."""
+    _refuse(standing_check_failures(instance, keys), f"Refusing to {action}", remedy)
+
+
+def _refuse(failures: list[StandingFailure], headline: str, remedy: str) -> None:
     if not failures:
         return
     listed = "\n".join(f"- {failure.describe()}" for failure in failures)
     raise dg.Failure(
-        description=(
-            "Refusing to build on raw data that failed its data contract in an earlier run:\n"
-            f"{listed}\nDeliver the data again and re-run its load (ingest_events for those "
-            "days, load_dimensions for a table); a passing verdict clears the failure."
-        ),
+        description=f"{headline}:\n{listed}\n{remedy}",
         metadata={"standing_failures": dg.MetadataValue.md(listed)},
         allow_retries=False,
     )

@@ -41,14 +41,30 @@ refresh_job = dg.define_asset_job(
 
 retrain_job = dg.define_asset_job(
     name="retrain",
-    selection=dg.AssetSelection.groups("models", "indexes", "recommendations", "analytics"),
+    selection=dg.AssetSelection.groups(
+        "models", "indexes", "recommendations", "analytics", "exports"
+    ),
     description=(
-        "Fit and judge the models on the current marts, then rebuild the indexes and "
-        "recommendation tables from whichever versions the quality gates leave as champions."
+        "Fit and judge the models on the current marts, then rebuild the indexes, the "
+        "recommendation tables, the analysts' snapshot and the export from whichever versions "
+        "the quality gates leave as champions."
     ),
 )
 
-JOBS = [load_dimensions_job, ingest_events_job, build_all_job, refresh_job, retrain_job]
+export_job = dg.define_asset_job(
+    name="export",
+    selection=dg.AssetSelection.groups("exports"),
+    description="Export the current recommendation tables to the product database.",
+)
+
+JOBS = [
+    load_dimensions_job,
+    ingest_events_job,
+    build_all_job,
+    refresh_job,
+    retrain_job,
+    export_job,
+]
 
 daily_refresh_schedule = dg.ScheduleDefinition(
     job=refresh_job,

@@ -226,6 +226,130 @@ def test_every_example_query_in_the_analysts_guide_runs_on_the_snapshot(
         assert len(conn.sql(query.replace("user_id = 42", "user_id = 1")).fetchall()) > 0, query
 
 
+RECOMMENDATION_TABLES = (
+    "user_creators",
+    "user_posts",
+    "notification_candidates",
+    "similar_creators",
+    "similar_posts",
+)
+
+
+def run_export(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    from definitions import defs
+
+    return (
+        defs().resolve_job_def("export").execute_in_process(instance=instance, raise_on_error=False)
+    )
+
+
+def test_the_build_exports_every_recommendation_table_to_the_embedded_database(
+    platform: Settings, first_build
+) -> None:
+    import sqlite3
+
+    [export] = [
+        event.step_materialization_data.materialization
+        for event in first_build[-1].get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey(["exports", "product_database"])
+    ]
+    assert export.metadata["status"].value == "succeeded"
+    with sqlite3.connect(platform.data_dir / "product.db") as product:
+        for name in RECOMMENDATION_TABLES:
+            [(rows,)] = product.execute(f"SELECT count(*) FROM {name}").fetchall()
+            assert rows == len(table(platform, f"recommendations.{name}")), name
+
+
+@pytest.fixture
+def postgres_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The test server, a schema of its own, and a password that must never be shown."""
+    import uuid
+
+    import psycopg
+
+    schema = f"pipeline_{uuid.uuid4().hex[:8]}"
+    url = f"postgresql://postgres:hunter2@127.0.0.1:5432/test?schema={schema}"
+    monkeypatch.setenv("CREATOR_DISCOVERY_PRODUCT_DB_URL", url)
+    yield url
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def test_the_export_goes_to_postgresql_when_its_url_is_set_and_hides_the_password(
+    platform: Settings, first_build, postgres_url: str, capfd
+) -> None:
+    import psycopg
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_export(instance)
+        logs = [event.message or "" for event in instance.all_logs(result.run_id)]
+
+    assert result.success
+    [export] = result.get_asset_materialization_events()
+    metadata = export.step_materialization_data.materialization.metadata
+    assert metadata["target"].value.startswith("postgresql://postgres:***@127.0.0.1")
+    schema = postgres_url.rsplit("=", 1)[1]
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test") as conn:
+        for name in RECOMMENDATION_TABLES:
+            [(rows,)] = conn.execute(f"SELECT count(*) FROM {schema}.{name}").fetchall()
+            assert rows == len(table(platform, f"recommendations.{name}")), name
+    shown = "\n".join(logs) + str(metadata) + "".join(capfd.readouterr())
+    assert "export version" in shown
+    assert "hunter2" not in shown
+
+
+def test_no_export_while_a_check_on_a_recommendation_table_stands_failed(
+    platform: Settings, first_build, postgres_url: str
+) -> None:
+    import psycopg
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.report_runless_asset_event(
+            dg.AssetCheckEvaluation(
+                asset_key=dg.AssetKey(["recommendations", "user_posts"]),
+                check_name="no_opened_posts",
+                passed=False,
+            )
+        )
+        result = run_export(instance)
+
+    assert not result.success
+    [failure] = [event for event in result.all_events if event.is_step_failure]
+    message = failure.step_failure_data.user_failure_data.description
+    assert "Refusing to export" in message
+    assert "recommendations/user_posts:no_opened_posts failed" in message
+    schema = postgres_url.rsplit("=", 1)[1]
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test") as conn:
+        [(tables,)] = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s", [schema]
+        ).fetchall()
+    assert tables == 0, "the product database is left untouched"
+
+
+def test_the_rollback_job_makes_the_previous_export_live_again(
+    platform: Settings, first_build
+) -> None:
+    import sqlite3
+
+    from definitions import defs
+    from recsys.export import default_url, export_status
+
+    url = default_url(platform.warehouse_path, {})
+    assert retrain().success, "a retrain exports a new version"
+    before = export_status(url).live
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        rollback = defs().resolve_job_def("rollback_export").execute_in_process(instance=instance)
+
+    after = export_status(url).live
+    assert rollback.success
+    assert before.replaced_version is not None
+    assert (after.version, after.replaced_version) == (before.replaced_version, before.version)
+    with sqlite3.connect(platform.data_dir / "product.db") as product:
+        served = {row[0] for row in product.execute("SELECT model_version FROM user_creators")}
+    assert served == set(after.model_versions["user_creators"])
+
+
 def test_materializing_an_event_partition_twice_keeps_one_copy(platform: Settings) -> None:
     from definitions import defs
 
