@@ -1,0 +1,3 @@
+from recsys.export.cli import main
+
+main()
