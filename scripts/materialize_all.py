@@ -68,6 +68,12 @@ def materialize_all(
     return [dimensions, ingest, refresh]
 
 
+def _product_database(settings: Settings) -> str:
+    from recsys.export import default_url, mask_url
+
+    return mask_url(default_url(settings.warehouse_path))
+
+
 def summarize(results: list[dg.ExecuteInProcessResult], settings: Settings) -> str:
     latest: dict[str, dg.AssetMaterialization] = {}
     partitions: dict[str, int] = {}
@@ -98,6 +104,8 @@ def summarize(results: list[dg.ExecuteInProcessResult], settings: Settings) -> s
     lines.append(f"Asset checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
     lines.append(f"Warehouse: {settings.warehouse_path}")
     lines.append(f"Landing zone: {settings.landing_dir}")
+    lines.append(f"Analysts' snapshot: {settings.analytics_dir / 'current'} (`make sql`)")
+    lines.append(f"Product database: {_product_database(settings)}")
     lines.append("Next: `make ui` (Dagster, :3000), `make mlflow` (MLflow, :5000), `make search`")
     return "\n".join(lines)
 
