@@ -41,12 +41,11 @@ def _table_contract_check(asset_key: dg.AssetKey, table: str, warehouse_table: s
         description=f"The {table} suite of recsys/quality/contract.py (Great Expectations).",
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        from recsys.quality import suite, validate
-        from recsys.quality.contract import ID_COLUMNS
+        from recsys.quality.checks import check_table
 
         with warehouse.connect(read_only=True) as conn:
-            frame = conn.execute(f"SELECT * FROM {warehouse_table}").df()
-        return _result(validate(frame, table, suite(table), ID_COLUMNS[table]))
+            report = check_table(conn, table, warehouse_table)
+        return _result(report)
 
     return _check
 
@@ -72,8 +71,7 @@ def _run_days(context: dg.AssetCheckExecutionContext) -> list[dt.date]:
     ),
 )
 def events_contract(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-    from recsys.quality import referential_coverage, suite, validate, volume_ratio
-    from recsys.quality.coverage import coverage_ok, volume_ok
+    from recsys.quality.checks import check_event_day, known_keys
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     problems: list[str] = []
@@ -87,34 +85,12 @@ def events_contract(context: dg.AssetCheckExecutionContext, warehouse: Warehouse
                 "be checked for unknown users and posts"
             )
             return _events_result(problems, reports, _run_days(context), _run_days(context))
-        users = conn.execute("SELECT user_id FROM raw.users").df()
-        posts = conn.execute("SELECT post_id FROM raw.posts").df()
+        users, posts = known_keys(conn)
         for day in _run_days(context):
-            frame = conn.execute("SELECT * FROM raw.events WHERE event_date = ?", [day]).df()
-            found_before = len(problems)
-            report = validate(frame, "events", suite("events", day, now), "event_id")
-            reports.append(report)
-            if not report.passed:
-                problems.append(report.summary())
-            coverage = referential_coverage(frame, users, posts)
-            if not coverage_ok(coverage):
-                problems.append(
-                    f"events {day}: only {coverage:.1%} of events have a known user and post"
-                )
-            trailing = [
-                row[0]
-                for row in conn.execute(
-                    "SELECT count(*) FROM raw.events WHERE event_date BETWEEN ? AND ? "
-                    "GROUP BY event_date",
-                    [day - dt.timedelta(days=7), day - dt.timedelta(days=1)],
-                ).fetchall()
-            ]
-            ratio = volume_ratio(len(frame), trailing)
-            if not volume_ok(ratio):
-                problems.append(
-                    f"events {day}: {len(frame)} rows, {ratio:.2f}x the trailing median"
-                )
-            if len(problems) > found_before:
+            verdict = check_event_day(conn, day, now, users, posts)
+            reports.append(verdict.report)
+            problems.extend(verdict.problems)
+            if not verdict.passed:
                 failed_days.append(day)
     return _events_result(problems, reports, _run_days(context), failed_days)
 

@@ -1,4 +1,5 @@
-"""Faults on demand and drift: each defect lands on its day only, and clean output is unchanged."""
+"""Faults on demand and drift: each defect lands on its day or its table only, and clean output is
+unchanged."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from recsys.datagen import DEFAULT_START, SCALES, USER_TOPICS_FILE, generate_platform
+from recsys.datagen.dimension_faults import (
+    DIMENSION_FAULTS,
+    UNKNOWN_TIER,
+    DimensionFaultReport,
+    apply_dimension_fault,
+)
 from recsys.datagen.drift import DWELL_FACTOR
 from recsys.datagen.faults import (
     BOT_EVENTS,
@@ -24,9 +31,11 @@ from recsys.datagen.faults import (
     apply_fault,
 )
 from recsys.landing import (
+    CREATORS,
     DAY_COMPLETE_MARKER,
     EVENTS,
     POSTS,
+    SUBSCRIPTIONS,
     USERS,
     complete_event_days,
     data_files,
@@ -171,6 +180,81 @@ def test_unknown_fault_or_missing_day_is_refused(clean: Path) -> None:
         apply_fault(clean / "landing", "null_keys", dt.date(2000, 1, 1), SEED)
 
 
+@pytest.mark.parametrize("fault", DIMENSION_FAULTS)
+def test_each_dimension_fault_rewrites_only_its_table_file(
+    clean: Path, tmp_path: Path, fault: str
+) -> None:
+    landing = copy_of(clean, tmp_path)
+    before = day_bytes(clean / "landing")
+    report = apply_dimension_fault(landing, fault, SEED)
+    table = DIMENSION_FAULTS[fault].name
+    assert isinstance(report, DimensionFaultReport) and report.table == table
+    assert report.files == (DIMENSION_FAULTS[fault].folder(landing) / f"{table}.parquet",)
+    after = day_bytes(landing)
+    changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    assert changed == {(table, f"{table}.parquet")}
+    assert complete_event_days(landing) == DAYS
+    assert not [p for p in landing.rglob("*") if p.name.endswith(".tmp")]
+    # Deterministic per seed.
+    again = copy_of(clean, tmp_path / "again")
+    assert apply_dimension_fault(again, fault, SEED).ids == report.ids
+    assert day_bytes(again) == after
+
+
+def test_dimension_faults_produce_exactly_the_described_defects(
+    clean: Path, tmp_path: Path
+) -> None:
+    def faulty(fault: str) -> tuple[pa.Table, pa.Table, DimensionFaultReport]:
+        contract = DIMENSION_FAULTS[fault]
+        file = f"{contract.name}/{contract.name}.parquet"
+        landing = copy_of(clean, tmp_path / fault)
+        report = apply_dimension_fault(landing, fault, SEED)
+        return pq.read_table(landing / file), pq.read_table(clean / "landing" / file), report
+
+    def ids_where(table: pa.Table, key: str, mask: pa.ChunkedArray) -> set[int]:
+        return set(table.column(key).filter(mask).to_pylist())
+
+    users, original, report = faulty("duplicate_users")
+    ids, counts = np.unique(users.column("user_id").to_numpy(), return_counts=True)
+    assert set(ids[counts > 1]) == set(report.ids) and counts.max() == 2
+    assert 0 < len(report.ids) < original.num_rows
+    assert users.num_rows == report.rows_after == original.num_rows + len(report.ids)
+    assert users.to_pandas().drop_duplicates().reset_index(drop=True).equals(original.to_pandas())
+
+    posts, original, report = faulty("null_post_creators")
+    nulls = pc.is_null(posts.column("creator_id"))
+    assert ids_where(posts, "post_id", nulls) == set(report.ids) and len(report.ids) > 0
+    kept = pc.invert(nulls)
+    assert posts.filter(kept).equals(original.filter(kept))
+
+    subscriptions, original, report = faulty("unknown_subscription_tier")
+    unknown = pc.equal(subscriptions.column("tier"), UNKNOWN_TIER)
+    assert ids_where(subscriptions, "subscription_id", unknown) == set(report.ids)
+    assert 0 < len(report.ids) < subscriptions.num_rows
+    assert subscriptions.drop_columns(["tier"]).equals(original.drop_columns(["tier"]))
+
+    creators, original, report = faulty("creators_missing_column")
+    assert creators.column_names == [c for c in CREATORS.columns if c != "category"]
+    assert creators.equals(original.drop_columns(["category"]))
+
+    creators, original, report = faulty("creators_wrong_types")
+    assert creators.schema.field("created_at").type == pa.string()
+    parsed = pc.cast(creators.column("created_at"), pa.timestamp("us"))
+    assert parsed.equals(original.column("created_at"))
+    assert len(report.ids) == creators.num_rows
+
+
+def test_unknown_dimension_fault_or_missing_delivery_is_refused(
+    clean: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="unknown dimension fault"):
+        apply_dimension_fault(clean / "landing", "null_keys", SEED)
+    landing = copy_of(clean, tmp_path)
+    shutil.rmtree(SUBSCRIPTIONS.folder(landing))
+    with pytest.raises(FileNotFoundError, match="subscriptions"):
+        apply_dimension_fault(landing, "unknown_subscription_tier", SEED)
+
+
 def test_default_generation_is_unchanged_by_the_new_options(clean: Path, tmp_path: Path) -> None:
     explicit = generate_platform(
         tmp_path / "landing", tmp_path / "truth", "tiny", SEED, drift_from=None, drift="engagement"
@@ -240,6 +324,7 @@ def test_cli_applies_faults_and_drift(tmp_path: Path) -> None:
         [
             sys.executable, "-m", "recsys.datagen", "--scale", "tiny", "--out", str(landing),
             "--seed", str(SEED), "--fault", "empty_day", "--fault-day", FAULT_DAY.isoformat(),
+            "--fault", "unknown_subscription_tier",
             "--fault", "missing_column", "--fault-day", second.isoformat(),
             "--drift-from", DRIFT_FROM.isoformat(), "--drift", "engagement",
         ],
@@ -247,8 +332,11 @@ def test_cli_applies_faults_and_drift(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "fault empty_day" in result.stdout and "fault missing_column" in result.stdout
+    assert "fault unknown_subscription_tier on subscriptions" in result.stdout
     assert read_day(landing, FAULT_DAY).num_rows == 0
     assert "dwell_seconds" not in read_day(landing, second).column_names
+    tiers = pq.read_table(SUBSCRIPTIONS.folder(landing) / "subscriptions.parquet").column("tier")
+    assert UNKNOWN_TIER in tiers.to_pylist()
     assert len(complete_event_days(landing)) == N_DAYS
 
     refused = subprocess.run(
@@ -257,3 +345,16 @@ def test_cli_applies_faults_and_drift(tmp_path: Path) -> None:
         cwd=REPO, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert refused.returncode != 0 and "--fault-day" in refused.stderr
+
+    dayless = subprocess.run(
+        [sys.executable, "-m", "recsys.datagen", "--out", str(tmp_path / "y"), "--fault",
+         "duplicate_users", "--fault-day", FAULT_DAY.isoformat()],
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert dayless.returncode != 0 and "needs a --fault on events" in dayless.stderr
+
+
+def test_the_readme_says_what_stops_each_fault() -> None:
+    readme = (REPO / "README.md").read_text()
+    for fault in (*FAULTS, *DIMENSION_FAULTS):
+        assert f"| `{fault}` | " in readme, fault

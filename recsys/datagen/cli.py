@@ -9,6 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from recsys.datagen.dimension_faults import (
+    DIMENSION_FAULTS,
+    DimensionFaultReport,
+    apply_dimension_fault,
+)
 from recsys.datagen.drift import DRIFTS
 from recsys.datagen.faults import FAULTS, FaultReport, apply_fault
 from recsys.datagen.platform import GenerationSummary, generate_platform
@@ -28,42 +33,55 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--overwrite", action="store_true", help="replace existing landing data")
     parser.add_argument(
         "--fault",
-        choices=FAULTS,
+        choices=(*FAULTS, *DIMENSION_FAULTS),
         action="append",
         default=[],
-        help="damage one day's events after generation (repeatable; pair with --fault-day)",
+        metavar="FAULT",
+        help=(
+            "damage the delivery after generation (repeatable). Faults on one day's events, "
+            f"paired with --fault-day: {', '.join(FAULTS)}. Faults on a dimension table, "
+            f"no day: {', '.join(DIMENSION_FAULTS)}"
+        ),
     )
     parser.add_argument(
         "--fault-day",
         type=dt.date.fromisoformat,
         action="append",
         default=[],
-        help="day of each --fault, in order; a single day applies to every fault",
+        help="day of each events --fault, in order; a single day applies to every events fault",
     )
     parser.add_argument(
         "--drift-from", type=dt.date.fromisoformat, help="days from then on drift (see --drift)"
     )
     parser.add_argument("--drift", choices=DRIFTS, default="topic_shift")
     args = parser.parse_args(argv)
-    if args.fault and not args.fault_day:
-        parser.error("--fault needs --fault-day")
-    if args.fault_day and len(args.fault_day) not in (1, len(args.fault)):
-        parser.error("give one --fault-day, or one per --fault")
-    if args.fault_day and not args.fault:
-        parser.error("--fault-day needs --fault")
+    event_faults = [fault for fault in args.fault if fault in FAULTS]
+    if event_faults and not args.fault_day:
+        parser.error(f"--fault {event_faults[0]} (a fault on a day of events) needs --fault-day")
+    if args.fault_day and len(args.fault_day) not in (1, len(event_faults)):
+        parser.error("give one --fault-day, or one per events --fault")
+    if args.fault_day and not event_faults:
+        parser.error("--fault-day needs a --fault on events")
     return args
 
 
-def fault_plan(args: argparse.Namespace) -> list[tuple[str, dt.date]]:
-    """(fault, day) pairs in the order given; one --fault-day applies to every fault."""
-    days = args.fault_day * len(args.fault) if len(args.fault_day) == 1 else args.fault_day
-    return list(zip(args.fault, days, strict=True))
+def fault_plan(args: argparse.Namespace) -> list[tuple[str, dt.date | None]]:
+    """(fault, day) pairs in the order given: --fault-day pairs with the events faults in order
+    (one day applies to them all); a dimension fault has no day."""
+    n_event_faults = sum(fault in FAULTS for fault in args.fault)
+    days = iter(args.fault_day * n_event_faults if len(args.fault_day) == 1 else args.fault_day)
+    return [(fault, next(days) if fault in FAULTS else None) for fault in args.fault]
 
 
-def describe_fault(report: FaultReport) -> str:
+def describe_fault(report: FaultReport | DimensionFaultReport) -> str:
+    if isinstance(report, DimensionFaultReport):
+        key = DIMENSION_FAULTS[report.fault].key
+        where, involved = report.table, f"{len(report.ids):,} {key}s involved"
+    else:
+        where, involved = report.day.isoformat(), f"{len(report.event_ids):,} event ids involved"
     return (
-        f"fault {report.fault} on {report.day.isoformat()}: rows {report.rows_before:,} -> "
-        f"{report.rows_after:,}, {len(report.event_ids):,} event ids involved"
+        f"fault {report.fault} on {where}: rows {report.rows_before:,} -> "
+        f"{report.rows_after:,}, {involved}"
         + "".join(f", {key}={value}" for key, value in report.details.items() if "ids" not in key)
     )
 
@@ -115,5 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(describe(summary))
     for fault, day in fault_plan(args):
-        print(describe_fault(apply_fault(out, fault, day, args.seed)), flush=True)
+        report = (
+            apply_dimension_fault(out, fault, args.seed)
+            if day is None
+            else apply_fault(out, fault, day, args.seed)
+        )
+        print(describe_fault(report), flush=True)
     return 0

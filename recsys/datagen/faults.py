@@ -20,6 +20,9 @@ Faults (FAULTS):
 - truncated_file: the day's Parquet file cut to half its bytes (unreadable by pyarrow).
 - missing_column: dwell_seconds dropped.
 - empty_day: the day's file replaced by one with the contract columns and zero rows.
+
+Faults on the dimension deliveries (users, creators, posts, subscriptions) are in
+recsys.datagen.dimension_faults.
 """
 
 from __future__ import annotations
@@ -102,7 +105,7 @@ def apply_fault(landing: Path, fault: str, day: dt.date, seed: int) -> FaultRepo
     n = table.num_rows
     ids = table.column("event_id")
     if fault == "duplicate_events":
-        rows = _chosen_rows(n, rng)
+        rows = choose_rows(n, rng)
         target = _next_part(folder)
         write_parquet(table.take(pa.array(rows)), target)
         return _report(fault, day, (target,), n, n + len(rows), ids, rows)
@@ -119,12 +122,12 @@ def apply_fault(landing: Path, fault: str, day: dt.date, seed: int) -> FaultRepo
         return _report(fault, day, (path,), n, n, ids, np.arange(n), column="user_id")
     if fault == "bot_flood":
         return _bot_flood(landing, path, table, day, rng)
-    rows = _chosen_rows(n, rng)
+    rows = choose_rows(n, rng)
     details: dict[str, object] = {}
     if fault == "null_keys":
-        table = _replace(table, "user_id", rows, None)
+        table = replace_rows(table, "user_id", rows, None)
     elif fault == "unknown_event_types":
-        table = _replace(table, "event_type", rows, UNKNOWN_EVENT_TYPE)
+        table = replace_rows(table, "event_type", rows, UNKNOWN_EVENT_TYPE)
     elif fault == "future_timestamps":
         at = table.column("event_at").to_numpy().view(np.int64).copy()
         at[rows] += int(FUTURE_YEARS * 365.25 * US_PER_DAY)
@@ -140,8 +143,8 @@ def apply_fault(landing: Path, fault: str, day: dt.date, seed: int) -> FaultRepo
         max_post = _max_id(POSTS.folder(landing), "post_id")
         orphan_users = max_user + 1 + np.arange(len(user_rows), dtype=np.int64)
         orphan_posts = max_post + 1 + np.arange(len(post_rows), dtype=np.int64)
-        table = _replace(table, "user_id", user_rows, orphan_users)
-        table = _replace(table, "post_id", post_rows, orphan_posts)
+        table = replace_rows(table, "user_id", user_rows, orphan_users)
+        table = replace_rows(table, "post_id", post_rows, orphan_posts)
         details = {
             "orphan_user_ids": tuple(int(i) for i in orphan_users),
             "orphan_post_ids": tuple(int(i) for i in orphan_posts),
@@ -150,7 +153,7 @@ def apply_fault(landing: Path, fault: str, day: dt.date, seed: int) -> FaultRepo
     return _report(fault, day, (path,), n, n, ids, rows, **details)
 
 
-def _chosen_rows(n: int, rng: np.random.Generator) -> np.ndarray:
+def choose_rows(n: int, rng: np.random.Generator) -> np.ndarray:
     """A sorted random FAULT_SHARE of the row indexes 0..n-1 (at least one if there are rows)."""
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -158,7 +161,7 @@ def _chosen_rows(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(n, size=k, replace=False)).astype(np.int64)
 
 
-def _replace(table: pa.Table, column: str, rows: np.ndarray, value: object) -> pa.Table:
+def replace_rows(table: pa.Table, column: str, rows: np.ndarray, value: object) -> pa.Table:
     """The table with `column` at `rows` set to `value` (a scalar, None or one value per row)."""
     index = table.schema.get_field_index(column)
     kind = table.schema.field(column).type
