@@ -19,7 +19,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: help install manifest data materialize demo drift-demo test lint format ui mlflow search bench clean
+.PHONY: help install manifest data materialize demo drift-demo test lint format ui mlflow search export rollback sql bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,7 +33,8 @@ install: $(UV) ## Install the locked dependencies, prepare the dbt manifest and 
 	$(UV) sync --frozen --compile-bytecode
 	@$(MAKE) --no-print-directory manifest
 	@mkdir -p "$(DAGSTER_HOME)"
-	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
+	@# One run at a time: DuckDB admits one writer per file, so launches from the UI queue up.
+	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 1\n' > "$(DAGSTER_HOME)/dagster.yaml"
 
 manifest:  ## Parse the dbt project into dbt_project/target/manifest.json
 	$(RUN) dbt parse --quiet $(DBT_DIRS)
@@ -58,18 +59,34 @@ format: install  ## Apply ruff fixes and formatting
 	$(RUN) ruff format .
 
 ui: install  ## Dagster UI with the daemon on http://127.0.0.1:$(UI_PORT)
-	$(RUN) dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
+	$(RUN) python -m scripts.ui --port $(UI_PORT)
 
 drift-demo: install  ## Normal days, then drifted days: drift check fails, the sensor retrains
 	CREATOR_DISCOVERY_DATA_DIR=$(CURDIR)/data/drift_demo DAGSTER_HOME=$(CURDIR)/data/drift_demo/dagster_home \
 		bash -c 'mkdir -p "$$DAGSTER_HOME" && printf "telemetry:\n  enabled: false\n" > "$$DAGSTER_HOME/dagster.yaml" && $(RUN) python -m scripts.drift_demo'
 
+APT := $(if $(filter 0,$(shell id -u)),,sudo )env DEBIAN_FRONTEND=noninteractive apt-get
+.PHONY: browser
+browser:  ## Install Debian's chromium (the browser tests drive it) unless /usr/bin/chromium exists
+	@test -x /usr/bin/chromium || $(APT) install -y --no-install-recommends chromium \
+		|| { $(APT) update && $(APT) install -y --no-install-recommends chromium; }
+
 mlflow: install  ## MLflow UI on http://127.0.0.1:$(MLFLOW_PORT): runs, metrics, the champion alias
-	$(RUN) mlflow ui --host 127.0.0.1 --port $(MLFLOW_PORT) \
-		--backend-store-uri sqlite:///$(CURDIR)/data/mlflow/mlflow.db
+	@# No background job workers: they outlive the server on Ctrl-C and nothing here uses them.
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(RUN) mlflow ui --host 127.0.0.1 --port $(MLFLOW_PORT) \
+		--workers 1 --backend-store-uri sqlite:///$(CURDIR)/data/mlflow/mlflow.db
 
 search: install  ## Search posts and creators: make search Q="sourdough oven"
 	$(RUN) python -m recsys.search "$(Q)" --model-dir data/models/search
+
+export: install  ## Export the recommendation tables to the product database (the export job)
+	$(RUN) python -m scripts.run_job export
+
+rollback: install  ## Restore the product database's previous export version (the rollback_export job)
+	$(RUN) python -m scripts.run_job rollback_export
+
+sql: install  ## SQL shell on the analysts' snapshot; SQL="SELECT ..." runs one statement
+	$(RUN) python -m recsys.sql_shell $(if $(SQL),-c "$(SQL)")
 
 bench: install  ## Benchmarks at BENCH_SCALE (default large): per-stage time, memory, ratios
 	$(RUN) python -m bench --scale $(BENCH_SCALE)

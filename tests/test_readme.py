@@ -21,3 +21,13 @@ def test_the_readme_opens_with_the_demo_and_test_commands() -> None:
 
     assert "make demo" in first_block
     assert "make test" in first_block
+
+
+def test_every_image_the_readme_shows_is_in_the_repository() -> None:
+    import re
+
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README.read_text())
+
+    assert images
+    for image in images:
+        assert (README.parent / image).is_file(), image
