@@ -33,3 +33,14 @@ def project_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Setting
     monkeypatch.delenv(LANDING_DIR_VAR, raising=False)
     monkeypatch.delenv(WAREHOUSE_VAR, raising=False)
     return Settings.from_env()
+
+
+@pytest.fixture
+def tiny_platform(project_settings: Settings) -> Settings:
+    """A tiny generated platform (seed 5) in the project's temporary data folder."""
+    from recsys.datagen import generate_platform
+
+    generate_platform(
+        project_settings.landing_dir, project_settings.truth_dir, scale="tiny", seed=5
+    )
+    return project_settings

@@ -2,27 +2,15 @@
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
 
 import dagster as dg
-import pytest
 
-from recsys.datagen import generate_platform
 from recsys.datagen.faults import apply_fault
 from recsys.landing import day_folder
 from resources import Settings
-from resources.settings import DATA_DIR_VAR
 
 FIRST_DAY, FAULT_DAY = dt.date(2026, 9, 1), dt.date(2026, 9, 9)
 DBT_LAYERS = dg.AssetSelection.groups("staging", "intermediate", "marts")
-
-
-@pytest.fixture
-def platform(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    monkeypatch.setenv(DATA_DIR_VAR, str(tmp_path / "data"))
-    settings = Settings.from_env()
-    generate_platform(settings.landing_dir, settings.truth_dir, scale="tiny", seed=5)
-    yield settings
 
 
 def ingest(definitions, instance, first: dt.date, last: dt.date) -> dg.ExecuteInProcessResult:
@@ -50,14 +38,14 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
 
 
 def test_a_failed_day_blocks_the_next_refresh_until_it_is_delivered_again(
-    platform: Settings, tmp_path
+    tiny_platform: Settings, tmp_path
 ) -> None:
     from definitions import defs
 
     definitions = defs()
     clean_copy = tmp_path / "clean_day"
-    shutil.copytree(day_folder(platform.landing_dir, FAULT_DAY), clean_copy)
-    apply_fault(platform.landing_dir, "orphan_events", FAULT_DAY, seed=1)
+    shutil.copytree(day_folder(tiny_platform.landing_dir, FAULT_DAY), clean_copy)
+    apply_fault(tiny_platform.landing_dir, "orphan_events", FAULT_DAY, seed=1)
     with dg.DagsterInstance.ephemeral() as instance:
         assert (
             definitions.resolve_job_def("load_dimensions")
@@ -75,8 +63,8 @@ def test_a_failed_day_blocks_the_next_refresh_until_it_is_delivered_again(
         assert "known user and post" in message
         assert not blocked.get_asset_materialization_events()
 
-        shutil.rmtree(day_folder(platform.landing_dir, FAULT_DAY))
-        shutil.copytree(clean_copy, day_folder(platform.landing_dir, FAULT_DAY))
+        shutil.rmtree(day_folder(tiny_platform.landing_dir, FAULT_DAY))
+        shutil.copytree(clean_copy, day_folder(tiny_platform.landing_dir, FAULT_DAY))
         assert ingest(definitions, instance, FAULT_DAY, FAULT_DAY).success
 
         refreshed = refresh_staging(definitions, instance)
@@ -85,11 +73,11 @@ def test_a_failed_day_blocks_the_next_refresh_until_it_is_delivered_again(
         assert refreshed.get_asset_materialization_events()
 
 
-def test_a_later_clean_day_does_not_clear_an_earlier_failed_one(platform: Settings) -> None:
+def test_a_later_clean_day_does_not_clear_an_earlier_failed_one(tiny_platform: Settings) -> None:
     from definitions import defs
 
     definitions = defs()
-    apply_fault(platform.landing_dir, "duplicate_events", FAULT_DAY, seed=1)
+    apply_fault(tiny_platform.landing_dir, "duplicate_events", FAULT_DAY, seed=1)
     with dg.DagsterInstance.ephemeral() as instance:
         assert (
             definitions.resolve_job_def("load_dimensions")

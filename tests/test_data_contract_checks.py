@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import dagster as dg
 import pytest
 
-from recsys.datagen import generate_platform
 from recsys.datagen.dimension_faults import DIMENSION_FAULTS, apply_dimension_fault
 from recsys.datagen.faults import apply_fault
 from recsys.landing import DIMENSION_TABLES
 from resources import Settings
-from resources.settings import DATA_DIR_VAR
 
 FAULT_DAY = dt.date(2026, 9, 9)
 # What the check's report must mention for each fault caught by the data contract.
@@ -34,14 +31,6 @@ CAUGHT_BY_LOADER = {
     "missing_column": "lacks column(s) dwell_seconds",
     "wrong_types": "user_id as BIGINT",
 }
-
-
-@pytest.fixture
-def platform(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    monkeypatch.setenv(DATA_DIR_VAR, str(tmp_path / "data"))
-    settings = Settings.from_env()
-    generate_platform(settings.landing_dir, settings.truth_dir, scale="tiny", seed=5)
-    yield settings
 
 
 def ingest_through_fault_day(settings: Settings) -> dg.ExecuteInProcessResult:
@@ -71,28 +60,30 @@ def contract_evaluation(result: dg.ExecuteInProcessResult):
     return evaluation
 
 
-def test_a_clean_week_passes_the_data_contract(platform: Settings) -> None:
-    result = ingest_through_fault_day(platform)
+def test_a_clean_week_passes_the_data_contract(tiny_platform: Settings) -> None:
+    result = ingest_through_fault_day(tiny_platform)
 
     assert result.success
     assert contract_evaluation(result).passed
 
 
 @pytest.mark.parametrize("fault", sorted(CAUGHT_BY_CHECK))
-def test_a_fault_fails_the_named_data_contract_check(platform: Settings, fault: str) -> None:
-    apply_fault(platform.landing_dir, fault, FAULT_DAY, seed=1)
+def test_a_fault_fails_the_named_data_contract_check(tiny_platform: Settings, fault: str) -> None:
+    apply_fault(tiny_platform.landing_dir, fault, FAULT_DAY, seed=1)
 
-    evaluation = contract_evaluation(ingest_through_fault_day(platform))
+    evaluation = contract_evaluation(ingest_through_fault_day(tiny_platform))
 
     assert not evaluation.passed
     assert CAUGHT_BY_CHECK[fault] in evaluation.metadata["problems"].value
 
 
 @pytest.mark.parametrize("fault", sorted(CAUGHT_BY_LOADER))
-def test_an_unloadable_file_fails_the_load_naming_the_file(platform: Settings, fault: str) -> None:
-    apply_fault(platform.landing_dir, fault, FAULT_DAY, seed=1)
+def test_an_unloadable_file_fails_the_load_naming_the_file(
+    tiny_platform: Settings, fault: str
+) -> None:
+    apply_fault(tiny_platform.landing_dir, fault, FAULT_DAY, seed=1)
 
-    result = ingest_through_fault_day(platform)
+    result = ingest_through_fault_day(tiny_platform)
 
     assert not result.success
     [failure] = [event for event in result.all_events if event.is_step_failure]
@@ -130,7 +121,7 @@ def materialized(result: dg.ExecuteInProcessResult) -> set[dg.AssetKey]:
     return {event.asset_key for event in result.get_asset_materialization_events()}
 
 
-def test_clean_dimension_deliveries_pass_their_data_contracts(platform: Settings) -> None:
+def test_clean_dimension_deliveries_pass_their_data_contracts(tiny_platform: Settings) -> None:
     result = load_dimensions()
 
     assert result.success
@@ -145,9 +136,9 @@ def test_dimension_faults_cover_the_check_or_the_loader() -> None:
 
 @pytest.mark.parametrize("fault", sorted(DIMENSION_CAUGHT_BY_CHECK))
 def test_a_dimension_fault_fails_the_data_contract_of_its_table(
-    platform: Settings, fault: str
+    tiny_platform: Settings, fault: str
 ) -> None:
-    report = apply_dimension_fault(platform.landing_dir, fault, seed=1)
+    report = apply_dimension_fault(tiny_platform.landing_dir, fault, seed=1)
     damaged = dg.AssetKey(["raw", report.table])
 
     result = load_dimensions()
@@ -171,9 +162,9 @@ def test_a_dimension_fault_fails_the_data_contract_of_its_table(
 
 @pytest.mark.parametrize("fault", sorted(DIMENSION_CAUGHT_BY_LOADER))
 def test_an_unloadable_dimension_delivery_fails_its_load_naming_the_file(
-    platform: Settings, fault: str
+    tiny_platform: Settings, fault: str
 ) -> None:
-    report = apply_dimension_fault(platform.landing_dir, fault, seed=1)
+    report = apply_dimension_fault(tiny_platform.landing_dir, fault, seed=1)
     damaged = dg.AssetKey(["raw", report.table])
 
     result = load_dimensions()
@@ -203,11 +194,11 @@ def steps_downstream_in_run(
 
 
 def test_a_failed_dimension_contract_stops_everything_downstream_in_its_run(
-    platform: Settings,
+    tiny_platform: Settings,
 ) -> None:
     from definitions import defs
 
-    apply_dimension_fault(platform.landing_dir, "duplicate_users", seed=1)
+    apply_dimension_fault(tiny_platform.landing_dir, "duplicate_users", seed=1)
     definitions = defs()
 
     with dg.DagsterInstance.ephemeral() as instance:
