@@ -42,24 +42,21 @@ class RecommendationConfig(dg.Config):
 # first subjects (by id) and their top PREVIEW_RANKS rows.
 CREATORS = "staging.stg_creators"
 POSTS = "staging.stg_posts"
+# The feed and the notifications share their columns, so they preview the same way.
+POST_PREVIEW = (
+    "user_id",
+    f"SELECT t.user_id, t.rank, p.title AS post, c.creator_name AS creator, t.score "
+    f"FROM {{table}} t JOIN {POSTS} p USING (post_id) JOIN {CREATORS} c "
+    "ON c.creator_id = t.creator_id",
+)
 PREVIEWS = {
     "user_creators": (
         "user_id",
         f"SELECT t.user_id, t.rank, c.creator_name AS creator, c.category, t.score, t.source "
         f"FROM {{table}} t JOIN {CREATORS} c USING (creator_id)",
     ),
-    "user_posts": (
-        "user_id",
-        f"SELECT t.user_id, t.rank, p.title AS post, c.creator_name AS creator, t.score "
-        f"FROM {{table}} t JOIN {POSTS} p USING (post_id) JOIN {CREATORS} c "
-        "ON c.creator_id = t.creator_id",
-    ),
-    "notification_candidates": (
-        "user_id",
-        f"SELECT t.user_id, t.rank, p.title AS post, c.creator_name AS creator, t.score "
-        f"FROM {{table}} t JOIN {POSTS} p USING (post_id) JOIN {CREATORS} c "
-        "ON c.creator_id = t.creator_id",
-    ),
+    "user_posts": POST_PREVIEW,
+    "notification_candidates": POST_PREVIEW,
     "similar_creators": (
         "creator_id",
         "SELECT s.creator_name AS creator, t.rank, c.creator_name AS similar_creator, "
