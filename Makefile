@@ -77,7 +77,7 @@ mlflow: install  ## MLflow UI on http://127.0.0.1:$(MLFLOW_PORT): runs, metrics,
 		--workers 1 --backend-store-uri sqlite:///$(CURDIR)/data/mlflow/mlflow.db
 
 search: install  ## Search posts and creators: make search Q="sourdough oven"
-	$(RUN) python -m recsys.search "$(Q)" --model-dir data/models/search
+	$(RUN) python -m recsys.serving.search "$(Q)" --model-dir data/models/search
 
 export: install  ## Export the recommendation tables to the product database (the export job)
 	$(RUN) python -m scripts.run_job export
@@ -86,7 +86,7 @@ rollback: install  ## Restore the product database's previous export version (th
 	$(RUN) python -m scripts.run_job rollback_export
 
 sql: install  ## SQL shell on the analysts' snapshot; SQL="SELECT ..." runs one statement
-	$(RUN) python -m recsys.sql_shell $(if $(SQL),-c "$(SQL)")
+	$(RUN) python -m recsys.publish.sql_shell $(if $(SQL),-c "$(SQL)")
 
 bench: install  ## Benchmarks at BENCH_SCALE (default large): per-stage time, memory, ratios
 	$(RUN) python -m bench --scale $(BENCH_SCALE)

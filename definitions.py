@@ -16,7 +16,7 @@ def defs() -> dg.Definitions:
     from assets.content import content_model, content_quality_gate
     from assets.dbt import build_dbt_assets, dbt_project
     from assets.drift import feature_drift
-    from assets.exports import product_database_export, rollback_export
+    from assets.exports import product_database_export
     from assets.indexes import creator_index, index_checks, post_index
     from assets.models import als_holdout, als_model, als_quality_gate
     from assets.quality import contract_checks
@@ -30,7 +30,7 @@ def defs() -> dg.Definitions:
         user_posts,
     )
     from jobs import JOBS, SCHEDULES
-    from recsys.export import PRODUCT_DB_URL_VAR, default_url
+    from recsys.publish.export import PRODUCT_DB_URL_VAR, default_url
     from resources import (
         LandingZone,
         MlflowTracking,
@@ -70,7 +70,7 @@ def defs() -> dg.Definitions:
             *index_checks,
             *recommendation_checks,
         ],
-        jobs=[*JOBS, rollback_export],
+        jobs=JOBS,
         # One process per run: DuckDB admits one writer per file, and a step per process would
         # re-import the code location for every asset.
         executor=dg.in_process_executor,

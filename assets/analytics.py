@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-from assets.constants import OWNER
 from assets.recommendations import (
     notification_candidates,
     similar_creators,
@@ -10,6 +9,7 @@ from assets.recommendations import (
     user_creators,
     user_posts,
 )
+from assets.support.constants import OWNER
 from resources import Warehouse
 
 # What analysts query: the dimensions with names and titles, the feature marts and the split, and
@@ -53,7 +53,7 @@ SNAPSHOT_TABLES = (
     ),
 )
 def analytics_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    from recsys.snapshots import publish
+    from recsys.publish.snapshots import publish
 
     with warehouse.connect(read_only=True) as conn:
         snapshot = publish(conn, list(SNAPSHOT_TABLES), warehouse.snapshots_dir)

@@ -5,8 +5,8 @@ import time
 import dagster as dg
 import numpy as np
 
-from assets.constants import OWNER
 from assets.models import CONTENT_MODEL, MODEL_KINDS, gate_check_result
+from assets.support.constants import OWNER
 from resources import MlflowTracking, ModelStore, Warehouse
 
 AGREEMENT = "category_agreement_at_10"
@@ -39,9 +39,14 @@ def content_model(
     mlflow: MlflowTracking,
     model_store: ModelStore,
 ) -> dg.MaterializeResult:
-    from recsys.content import ContentParams, creator_embeddings, fit_content_model, post_texts
-    from recsys.tracking import log_training_run, register_version, run_url, version_url
-    from recsys.training import neighbour_category_agreement
+    from recsys.models.content import (
+        ContentParams,
+        creator_embeddings,
+        fit_content_model,
+        post_texts,
+    )
+    from recsys.models.tracking import log_training_run, register_version, run_url, version_url
+    from recsys.models.training import neighbour_category_agreement
     from recsys.warehouse import read_table
 
     with warehouse.connect(read_only=True) as conn:
@@ -93,8 +98,8 @@ def content_model(
 def content_quality_gate(mlflow: MlflowTracking, model_store: ModelStore) -> dg.AssetCheckResult:
     import json
 
-    from recsys.gate import GatePolicy
-    from recsys.model_gate import gate_version
+    from recsys.models.gate_rule import GatePolicy
+    from recsys.models.promotion import gate_version
 
     version = json.loads((model_store.folder("content") / "latest.json").read_text())["version"]
     policy = GatePolicy(metric=AGREEMENT, min_lift_over_popularity=3.0)

@@ -8,10 +8,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from assets.constants import OWNER
-from assets.guards import raw_contract_keys, refuse_on_failed_contracts
 from assets.quality import contract_checks
-from assets.table_metadata import describe_table
+from assets.support.constants import OWNER
+from assets.support.guards import raw_contract_keys, refuse_on_failed_contracts
+from assets.support.metadata import describe_table
 from resources import Warehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from assets.models import ALS_MODEL, TRAINED_THROUGH_TAG
-from recsys.drift import SAMPLE_ROWS
+from recsys.monitoring.drift import SAMPLE_ROWS
 from resources import MlflowTracking, ModelStore, Warehouse
 
 if TYPE_CHECKING:
@@ -49,8 +49,8 @@ def read_window(
 def feature_drift(
     warehouse: Warehouse, mlflow: MlflowTracking, model_store: ModelStore
 ) -> dg.AssetCheckResult:
-    from recsys.drift import drift_report
-    from recsys.tracking import champion, log_training_run
+    from recsys.models.tracking import champion, log_training_run
+    from recsys.monitoring.drift import drift_report
 
     record = champion(mlflow.config, ALS_MODEL)
     if record is None or TRAINED_THROUGH_TAG not in record.tags:

@@ -4,8 +4,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.constants import OWNER
-from assets.guards import all_check_keys, refuse_on_failed_checks
 from assets.recommendation_checks import recommendation_checks
 from assets.recommendations import (
     notification_candidates,
@@ -14,6 +12,8 @@ from assets.recommendations import (
     user_creators,
     user_posts,
 )
+from assets.support.constants import OWNER
+from assets.support.guards import all_check_keys, refuse_on_failed_checks
 from resources import ProductDatabase, Warehouse
 
 
@@ -35,8 +35,8 @@ def product_database_export(
 ) -> dg.MaterializeResult:
     import pandas as pd
 
-    from recsys.export import ExportError, export_recommendations
-    from recsys.preview import markdown_table
+    from recsys.publish.export import ExportError, export_recommendations
+    from recsys.serving.preview import markdown_table
 
     refuse_on_failed_checks(
         context.instance,
@@ -75,24 +75,3 @@ def product_database_export(
             "swap_lock_ms": round(result.swap_lock_ms, 1),
         }
     )
-
-
-@dg.op(description="Make the product database's previous export version live again, atomically.")
-def rollback_product_database(
-    context: dg.OpExecutionContext, product_database: ProductDatabase
-) -> None:
-    from recsys.export import ExportError, rollback_recommendations
-
-    try:
-        result = rollback_recommendations(product_database.url, progress=context.log.info)
-    except ExportError as error:
-        raise dg.Failure(description=str(error), allow_retries=False) from error
-    context.log.info(
-        f"{result.url}: version {result.version} is live again; "
-        f"version {result.replaced_version} kept as previous"
-    )
-
-
-@dg.job(description="Restore the previous version of the product database (make rollback).")
-def rollback_export():
-    rollback_product_database()

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.champions import champion_als, champion_embeddings, champion_folder
-from assets.constants import OWNER
 from assets.content import content_model
 from assets.models import CONTENT_MODEL, als_model
+from assets.support.champions import champion_als, champion_embeddings, champion_folder
+from assets.support.constants import OWNER
 from resources import MlflowTracking, ModelStore, Warehouse
 
 INDEX_KINDS = {"python", "annoy"}
@@ -50,7 +50,7 @@ def _index_metadata(index, path, seconds: float, version: int) -> dict:
     deps=[content_model, ["marts", "creator_features"]],
     description=(
         "Annoy (angular) over the champion content model's post embeddings: similar posts and "
-        "search. Also writes the search bundle that `python -m recsys.search` reads."
+        "search. Also writes the search bundle that `python -m recsys.serving.search` reads."
     ),
 )
 def post_index(
@@ -60,9 +60,9 @@ def post_index(
     mlflow: MlflowTracking,
     model_store: ModelStore,
 ) -> dg.MaterializeResult:
-    from recsys.ann import build_index
-    from recsys.content import ContentModel
-    from recsys.search import save_search_bundle
+    from recsys.models.content import ContentModel
+    from recsys.serving.ann import build_index
+    from recsys.serving.search.engine import save_search_bundle
     from recsys.warehouse import read_table
 
     ids, vectors, version = champion_embeddings(mlflow, "post")
@@ -113,7 +113,7 @@ def creator_index(
     mlflow: MlflowTracking,
     model_store: ModelStore,
 ) -> dg.MaterializeResult:
-    from recsys.ann import build_index
+    from recsys.serving.ann import build_index
 
     factors, version = champion_als(mlflow)
     started = time.perf_counter()
@@ -144,7 +144,7 @@ def _recall_check(asset: dg.AssetsDefinition, name: str) -> dg.AssetChecksDefini
         ),
     )
     def _check(model_store: ModelStore) -> dg.AssetCheckResult:
-        from recsys.ann import AnnIndex, recall_at_k
+        from recsys.serving.ann import AnnIndex, recall_at_k
 
         index = AnnIndex.load(model_store.folder("indexes") / name)
         vectors = index.vectors()

@@ -5,8 +5,8 @@ import time
 
 import dagster as dg
 
-from assets.constants import OWNER
-from recsys.als import AlsParams
+from assets.support.constants import OWNER
+from recsys.models.als import AlsParams
 from resources import MlflowTracking, ModelStore, Warehouse
 
 ALS_MODEL = "creator-discovery-als"
@@ -20,7 +20,7 @@ _ALS_DEFAULTS = AlsParams()
 
 
 class AlsConfig(dg.Config):
-    """ALS hyperparameters (defaults: recsys.als.AlsParams) and the cutoff k of the metrics."""
+    """ALS hyperparameters (defaults: recsys.models.als.AlsParams) and the metrics' cutoff k."""
 
     factors: int = _ALS_DEFAULTS.factors
     regularization: float = _ALS_DEFAULTS.regularization
@@ -58,8 +58,8 @@ def als_holdout(
     mlflow: MlflowTracking,
     model_store: ModelStore,
 ) -> dg.MaterializeResult:
-    from recsys.tracking import log_training_run, run_url
-    from recsys.training import evaluate_als_on_holdout
+    from recsys.models.tracking import log_training_run, run_url
+    from recsys.models.training import evaluate_als_on_holdout
     from recsys.warehouse import read_table
 
     with warehouse.connect(read_only=True) as conn:
@@ -119,8 +119,7 @@ def als_model(
     mlflow: MlflowTracking,
     model_store: ModelStore,
 ) -> dg.MaterializeResult:
-    from recsys.plots import metric_history_png, png_markdown
-    from recsys.tracking import (
+    from recsys.models.tracking import (
         holdout_tags,
         log_training_run,
         metric_history,
@@ -128,7 +127,8 @@ def als_model(
         run_url,
         version_url,
     )
-    from recsys.training import fit_serving_als
+    from recsys.models.training import fit_serving_als
+    from recsys.plots import metric_history_png, png_markdown
     from recsys.warehouse import read_table
 
     twin = json.loads((model_store.folder("als", "holdout") / HANDOFF).read_text())
@@ -179,8 +179,8 @@ def als_model(
     ),
 )
 def als_quality_gate(mlflow: MlflowTracking, model_store: ModelStore) -> dg.AssetCheckResult:
-    from recsys.gate import GatePolicy
-    from recsys.model_gate import gate_version
+    from recsys.models.gate_rule import GatePolicy
+    from recsys.models.promotion import gate_version
 
     serving = json.loads((model_store.folder("als", "serving") / HANDOFF).read_text())
     return gate_check_result(

@@ -8,8 +8,8 @@ import datetime as dt
 
 import dagster as dg
 
-from assets.guards import CHECKED_DAYS, FAILED_DAYS
 from assets.raw import raw_dimension_assets, raw_events
+from assets.support.guards import CHECKED_DAYS, FAILED_DAYS
 from resources import Warehouse
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -102,7 +102,7 @@ def _events_result(
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
-            # Read back by the cross-run guard (assets/guards.py): the days judged, and failed.
+            # Read back by the cross-run guard (assets/support/guards.py): days judged, days failed.
             CHECKED_DAYS: dg.MetadataValue.json([day.isoformat() for day in checked]),
             FAILED_DAYS: dg.MetadataValue.json([day.isoformat() for day in failed]),
             "days": len(reports),

@@ -4,10 +4,10 @@ import datetime as dt
 
 import dagster as dg
 
-from assets.constants import EVENT_PARTITIONS, OWNER
-from assets.table_metadata import describe_table
-from recsys.landing import DIMENSION_TABLES, EVENTS, TableContract
-from recsys.raw_loading import load_dimension_table, load_event_days
+from assets.support.constants import EVENT_PARTITIONS, OWNER
+from assets.support.metadata import describe_table
+from recsys.ingest.landing import DIMENSION_TABLES, EVENTS, TableContract
+from recsys.ingest.raw_loading import load_dimension_table, load_event_days
 from resources import LandingZone, Warehouse
 
 RAW_KINDS = {"duckdb", "parquet"}

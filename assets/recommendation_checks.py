@@ -33,7 +33,7 @@ def rank_check(asset: dg.AssetsDefinition, subject: str) -> dg.AssetChecksDefini
         description=f"Per {subject}: ranks 1..n without gaps, scores finite and non-increasing.",
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        from recsys.table_checks import rank_problems
+        from recsys.serving.invariants import rank_problems
 
         rows = _read(warehouse, f"SELECT {subject}, rank, score FROM {SCHEMA}.{table}")
         problems = rank_problems(rows, subject)
@@ -64,7 +64,7 @@ def leak_check(
         description=f"No row recommends {what}.",
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        from recsys.table_checks import leaked_rows
+        from recsys.serving.invariants import leaked_rows
 
         rows = _read(warehouse, f"SELECT {', '.join(keys)} FROM {SCHEMA}.{table}")
         leaks = leaked_rows(rows, _read(warehouse, forbidden_sql), keys)
@@ -90,7 +90,7 @@ def coverage_check(asset: dg.AssetsDefinition, minimum: float) -> dg.AssetChecks
         description=f"At least {minimum:.0%} of non-bot users have recommendations.",
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        from recsys.table_checks import coverage
+        from recsys.serving.invariants import coverage
 
         rows = _read(warehouse, f"SELECT DISTINCT user_id FROM {SCHEMA}.{table}")
         population = _read(warehouse, SERVED_USERS)["user_id"].to_numpy()

@@ -4,11 +4,11 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from assets.champions import champion_als
-from assets.constants import OWNER
 from assets.indexes import creator_index, index_version, post_index
 from assets.models import als_model
-from assets.table_metadata import describe_table
+from assets.support.champions import champion_als
+from assets.support.constants import OWNER
+from assets.support.metadata import describe_table
 from resources import MlflowTracking, ModelStore, Warehouse
 
 SCHEMA = "recommendations"
@@ -29,7 +29,7 @@ class RecommendationConfig(dg.Config):
     notifications_per_user_per_day: int = 3
 
     def feed(self):
-        from recsys.recommend import FeedParams
+        from recsys.serving.user_tables import FeedParams
 
         return FeedParams(
             recent_days=self.recent_days,
@@ -76,7 +76,7 @@ PREVIEW_RANKS = 5
 
 
 def _preview(conn, name: str) -> str:
-    from recsys.preview import markdown_table
+    from recsys.serving.preview import markdown_table
 
     subject, select = PREVIEWS[name]
     table = f"{SCHEMA}.{name}"
@@ -140,8 +140,8 @@ def _table_asset(name: str, description: str, deps: list):
 def user_creators(
     config: RecommendationConfig, warehouse: Warehouse, mlflow: MlflowTracking
 ) -> dg.MaterializeResult:
-    from recsys.recommend import fallback_creators
-    from recsys.recommend import user_creators as recommend_creators
+    from recsys.serving.user_tables import fallback_creators
+    from recsys.serving.user_tables import user_creators as recommend_creators
 
     factors, version = champion_als(mlflow)
     users = _query(warehouse, SERVED_USERS)["user_id"].to_numpy()
@@ -176,7 +176,7 @@ def _feed_inputs(
 def user_posts(
     config: RecommendationConfig, warehouse: Warehouse, mlflow: MlflowTracking
 ) -> dg.MaterializeResult:
-    from recsys.recommend import user_posts as recommend_posts
+    from recsys.serving.user_tables import user_posts as recommend_posts
 
     factors, version = champion_als(mlflow)
     users, posts, seen, as_of = _feed_inputs(warehouse)
@@ -195,7 +195,7 @@ def user_posts(
 def notification_candidates(
     config: RecommendationConfig, warehouse: Warehouse, mlflow: MlflowTracking
 ) -> dg.MaterializeResult:
-    from recsys.recommend import notification_candidates as candidates
+    from recsys.serving.user_tables import notification_candidates as candidates
 
     factors, version = champion_als(mlflow)
     users, posts, seen, as_of = _feed_inputs(warehouse)
@@ -204,7 +204,7 @@ def notification_candidates(
 
 
 def _similar_items_table(index, n: int, subject: str, item: str) -> pd.DataFrame:
-    from recsys.ranking import top_n_per_group
+    from recsys.serving.top_n import top_n_per_group
 
     ids, scores = index.query_many(index.vectors(), n + 1)
     frame = pd.DataFrame(
@@ -226,7 +226,7 @@ def _similar_items_table(index, n: int, subject: str, item: str) -> pd.DataFrame
 def similar_creators(
     config: RecommendationConfig, warehouse: Warehouse, model_store: ModelStore
 ) -> dg.MaterializeResult:
-    from recsys.ann import AnnIndex
+    from recsys.serving.ann import AnnIndex
 
     index = AnnIndex.load(model_store.folder("indexes") / "creators")
     table = _similar_items_table(index, config.similar_per_item, "creator_id", "similar_creator_id")
@@ -246,7 +246,7 @@ def similar_creators(
 def similar_posts(
     config: RecommendationConfig, warehouse: Warehouse, model_store: ModelStore
 ) -> dg.MaterializeResult:
-    from recsys.ann import AnnIndex
+    from recsys.serving.ann import AnnIndex
 
     index = AnnIndex.load(model_store.folder("indexes") / "posts")
     table = _similar_items_table(index, config.similar_per_item, "post_id", "similar_post_id")

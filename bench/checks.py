@@ -58,7 +58,7 @@ class CheckCost:
 
 def prepare(scale: str, workdir: Path) -> dict[str, float]:
     """Build the landing and the raw-loaded and dbt-built warehouses if missing (bench steps)."""
-    from recsys.landing import complete_event_days
+    from recsys.ingest.landing import complete_event_days
 
     landing, truth = workdir / "landing", workdir / "truth"
     raw, built, target = (
@@ -125,7 +125,7 @@ def warm_up(workdir: Path) -> dict[str, float]:
     import numpy as np
     import pandas as pd
 
-    from recsys.drift import drift_report
+    from recsys.monitoring.drift import drift_report
     from recsys.quality import suite, validate
 
     started = time.perf_counter()
@@ -144,8 +144,8 @@ def warm_up(workdir: Path) -> dict[str, float]:
 def event_day_cost(scratch: Path, landing: Path, day: dt.date, repeat: int) -> CheckCost:
     import duckdb
 
+    from recsys.ingest.raw_loading import load_event_days
     from recsys.quality.checks import check_event_day, known_keys
-    from recsys.raw_loading import load_event_days
 
     def forget_day() -> None:
         # Timed as a first delivery: the day is not in raw.events yet.
@@ -176,9 +176,9 @@ def event_day_cost(scratch: Path, landing: Path, day: dt.date, repeat: int) -> C
 def dimension_costs(scratch: Path, landing: Path, repeat: int) -> list[CheckCost]:
     import duckdb
 
-    from recsys.landing import DIMENSION_TABLES
+    from recsys.ingest.landing import DIMENSION_TABLES
+    from recsys.ingest.raw_loading import load_dimension_table, raw_table_name
     from recsys.quality.checks import check_table
-    from recsys.raw_loading import load_dimension_table, raw_table_name
 
     costs = []
     for contract in DIMENSION_TABLES:
@@ -231,7 +231,7 @@ def drift_cost(built: Path, workdir: Path, dbt_seconds: float, repeat: int) -> C
     import duckdb
 
     from assets.drift import CURRENT_DAYS, REFERENCE_DAYS, read_window
-    from recsys.drift import drift_report
+    from recsys.monitoring.drift import drift_report
 
     with duckdb.connect(str(built), read_only=True) as conn:
         latest = conn.execute("SELECT max(event_at) FROM staging.stg_events").fetchone()[0]
@@ -287,7 +287,7 @@ def main() -> None:
     workdir = (args.workdir or Path("data/bench") / args.scale).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
 
-    from recsys.landing import complete_event_days
+    from recsys.ingest.landing import complete_event_days
 
     prepared = prepare(args.scale, workdir)
     dbt_seconds, dbt_source = dbt_build_seconds(workdir, prepared)

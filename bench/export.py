@@ -1,6 +1,6 @@
 """Benchmark the export to PostgreSQL against psql's \\copy: `python -m bench.export --rows N`.
 
-The warehouse is synthetic but of the real shape (recsys/export/synthetic.py): the five tables
+The warehouse is synthetic but of the real shape (bench/synthetic_export.py): the five tables
 with their exact columns and types, sized for N/20 users, so user_posts has N rows (default 20M:
 1M users x 20). The export runs into a fresh schema (`--exports 2` runs a second one from changed
 tables, which also retires a previous version); then `psql -c "\\copy ... FROM file csv"` loads
@@ -22,10 +22,10 @@ import psycopg
 import pyarrow.csv as pa_csv
 from psycopg import sql
 
-from recsys.export import ExportResult, export_recommendations, parse_target
-from recsys.export.synthetic import write_synthetic_tables
-from recsys.export.tables import POSTGRES_TYPES, USER_POSTS, VERSION_COLUMN
-from recsys.export.target import quoted
+from bench.synthetic_export import write_synthetic_tables
+from recsys.publish.export import ExportResult, export_recommendations, parse_target
+from recsys.publish.export.tables import POSTGRES_TYPES, USER_POSTS, VERSION_COLUMN
+from recsys.publish.export.target import quoted
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test?schema=export_bench"
 PER_USER = 20

@@ -16,8 +16,8 @@ def als_prep(warehouse: str, workdir: str) -> None:
     import duckdb
     import scipy.sparse as sp
 
-    from recsys.als import AlsParams
-    from recsys.interactions import build_matrix
+    from recsys.models.als import AlsParams
+    from recsys.models.interactions import build_matrix
 
     with duckdb.connect(warehouse, read_only=True) as conn:
         interactions = conn.execute(
@@ -31,7 +31,7 @@ def als_prep(warehouse: str, workdir: str) -> None:
 def _matrix(workdir: str):
     import scipy.sparse as sp
 
-    from recsys.interactions import InteractionMatrix
+    from recsys.models.interactions import InteractionMatrix
 
     ids = np.load(Path(workdir) / "ids.npz")
     confidence = sp.load_npz(Path(workdir) / "confidence.npz").tocsr()
@@ -39,7 +39,7 @@ def _matrix(workdir: str):
 
 
 def als_fit(workdir: str) -> float:
-    from recsys.als import AlsParams, fit_als
+    from recsys.models.als import AlsParams, fit_als
 
     matrix = _matrix(workdir)
     started = time.perf_counter()
@@ -53,7 +53,7 @@ def als_fit_bare(workdir: str) -> float:
     from implicit.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
 
-    from recsys.als import AlsParams
+    from recsys.models.als import AlsParams
 
     params = AlsParams()
     matrix = _matrix(workdir)
@@ -78,7 +78,7 @@ def _users(matrix) -> np.ndarray:
 
 
 def recommend_ours(workdir: str) -> float:
-    from recsys.als import AlsFactors, recommend
+    from recsys.models.als import AlsFactors, recommend
 
     matrix = _matrix(workdir)
     factors = AlsFactors.load(Path(workdir) / "factors.npz")
@@ -93,7 +93,7 @@ def recommend_ours(workdir: str) -> float:
 def recommend_bare(workdir: str) -> float:
     from implicit.cpu.als import AlternatingLeastSquares
 
-    from recsys.als import AlsFactors
+    from recsys.models.als import AlsFactors
 
     matrix = _matrix(workdir)
     factors = AlsFactors.load(Path(workdir) / "factors.npz")
@@ -110,7 +110,7 @@ def recommend_bare(workdir: str) -> float:
 def content_fit(landing: str, workdir: str) -> float:
     import pandas as pd
 
-    from recsys.content import ContentParams, fit_content_model, post_texts
+    from recsys.models.content import ContentParams, fit_content_model, post_texts
 
     posts = pd.read_parquet(Path(landing) / "posts", columns=["post_id", "title", "body"])
     started = time.perf_counter()
@@ -122,7 +122,7 @@ def content_fit(landing: str, workdir: str) -> float:
 
 
 def index_build(workdir: str) -> float:
-    from recsys.ann import build_index, recall_at_k
+    from recsys.serving.ann import build_index, recall_at_k
 
     arrays = np.load(Path(workdir) / "post_embeddings.npz")
     started = time.perf_counter()
@@ -138,7 +138,7 @@ def index_build(workdir: str) -> float:
 
 
 def exact_search(workdir: str) -> float:
-    from recsys.ann import exact_top_k
+    from recsys.serving.ann import exact_top_k
 
     arrays = np.load(Path(workdir) / "post_embeddings.npz")
     vectors = arrays["vectors"]

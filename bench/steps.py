@@ -37,8 +37,8 @@ def rewrite_landing(landing: str, copy: str) -> None:
 def load(landing: str, warehouse: str) -> None:
     import duckdb
 
-    from recsys.landing import DIMENSION_TABLES, complete_event_days
-    from recsys.raw_loading import load_dimension_table, load_event_days
+    from recsys.ingest.landing import DIMENSION_TABLES, complete_event_days
+    from recsys.ingest.raw_loading import load_dimension_table, load_event_days
 
     Path(warehouse).unlink(missing_ok=True)
     with duckdb.connect(warehouse) as conn:
@@ -51,7 +51,7 @@ def load_bare(landing: str, warehouse: str) -> None:
     """Baseline for loading: one CREATE TABLE AS over each folder's Parquet files."""
     import duckdb
 
-    from recsys.landing import DIMENSION_TABLES
+    from recsys.ingest.landing import DIMENSION_TABLES
 
     Path(warehouse).unlink(missing_ok=True)
     with duckdb.connect(warehouse) as conn:

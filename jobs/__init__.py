@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.raw import raw_events
+from jobs.rollback import rollback_export
 
 ingest_events_job = dg.define_asset_job(
     name="ingest_events",
@@ -64,6 +65,7 @@ JOBS = [
     refresh_job,
     retrain_job,
     export_job,
+    rollback_export,
 ]
 
 daily_refresh_schedule = dg.ScheduleDefinition(

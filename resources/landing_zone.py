@@ -8,7 +8,7 @@ import dagster as dg
 
 
 class LandingZone(dg.ConfigurableResource):
-    """Root folder of the landing contract (see recsys.landing and the README)."""
+    """Root folder of the landing contract (see recsys.ingest.landing and the README)."""
 
     path: str
 

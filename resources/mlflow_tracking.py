@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from recsys.tracking import TrackingConfig
+from recsys.models.tracking import TrackingConfig
 
 
 class MlflowTracking(dg.ConfigurableResource):

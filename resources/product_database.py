@@ -14,6 +14,6 @@ class ProductDatabase(dg.ConfigurableResource):
 
     @property
     def masked_url(self) -> str:
-        from recsys.export import mask_url
+        from recsys.publish.export import mask_url
 
         return mask_url(self.url)

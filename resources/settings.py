@@ -40,7 +40,7 @@ class Settings:
 
     @property
     def analytics_dir(self) -> Path:
-        """Read-only Parquet snapshots of the output tables (recsys/snapshots.py)."""
+        """Read-only Parquet snapshots of the output tables (recsys/publish/snapshots.py)."""
         return self.data_dir / "analytics"
 
     @classmethod

@@ -45,7 +45,7 @@ def run_scenario(
     drift: str = "engagement",
 ) -> ScenarioResult:
     from definitions import defs
-    from recsys.tracking import TrackingConfig, champion
+    from recsys.models.tracking import TrackingConfig, champion
     from sensors.drift import drift_retrain_sensor
 
     last_day = DEFAULT_START + dt.timedelta(days=SCALES[scale].n_days - 1)

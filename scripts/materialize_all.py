@@ -15,7 +15,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from recsys.landing import complete_event_days
+from recsys.ingest.landing import complete_event_days
 from resources import Settings
 
 # Step-level DEBUG events (one per dbt test) would bury the progress lines of a demo run.
@@ -69,7 +69,7 @@ def materialize_all(
 
 
 def _product_database(settings: Settings) -> str:
-    from recsys.export import default_url, mask_url
+    from recsys.publish.export import default_url, mask_url
 
     return mask_url(default_url(settings.warehouse_path))
 

@@ -4,9 +4,9 @@ import datetime as dt
 
 import dagster as dg
 
-from assets.constants import EVENT_PARTITIONS
+from assets.support.constants import EVENT_PARTITIONS
 from jobs import ingest_events_job
-from recsys.landing import complete_event_days, delivery_fingerprint
+from recsys.ingest.landing import complete_event_days, delivery_fingerprint
 from resources import LandingZone
 
 

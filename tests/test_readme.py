@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recsys.landing import TABLES
+from recsys.ingest.landing import TABLES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -18,7 +18,7 @@ from recsys.datagen.drift import DRIFTS
 from recsys.datagen.faults import FAULTS, FaultReport, apply_fault
 from recsys.datagen.platform import GenerationSummary, generate_platform
 from recsys.datagen.scales import DEFAULT_START, SCALES
-from recsys.landing import TABLES
+from recsys.ingest.landing import TABLES
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from recsys.datagen.faults import choose_rows, replace_rows
 from recsys.datagen.files import write_parquet
-from recsys.landing import CREATORS, POSTS, SUBSCRIPTIONS, USERS, TableContract, data_files
+from recsys.ingest.landing import CREATORS, POSTS, SUBSCRIPTIONS, USERS, TableContract, data_files
 
 # The table each fault damages.
 DIMENSION_FAULTS: dict[str, TableContract] = {

@@ -12,7 +12,8 @@ from recsys.datagen.posts import Posts
 
 # The pseudo-topic of front-page events, drawn by popularity over all creators.
 FRONT_PAGE = N_TOPICS
-# Share of events per type, in recsys.landing.EVENT_TYPES order (view, read, like, comment, share).
+# Share of events per type, in recsys.ingest.landing.EVENT_TYPES order
+# (view, read, like, comment, share).
 EVENT_TYPE_P = np.array([0.55, 0.25, 0.12, 0.04, 0.04])
 DWELL_MEDIAN_SECONDS = np.array([12.0, 180.0, 45.0, 240.0, 30.0])
 DWELL_SIGMA = np.array([0.7, 0.6, 0.7, 0.6, 0.7])

@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from recsys.datagen.clock import US_PER_DAY, as_datetime64, day_start_us
 from recsys.datagen.files import contract_schema, write_parquet
-from recsys.landing import (
+from recsys.ingest.landing import (
     DAY_COMPLETE_MARKER,
     EVENTS,
     POSTS,

@@ -20,8 +20,8 @@ from recsys.datagen.population import make_creators, make_users
 from recsys.datagen.posts import BACKFILL_DAYS, make_posts
 from recsys.datagen.scales import DEFAULT_START, Scale, resolve_scale
 from recsys.datagen.truth import write_truth
-from recsys.landing import CREATORS, DAY_COMPLETE_MARKER, EVENTS, POSTS, SUBSCRIPTIONS, USERS
-from recsys.landing import day_folder as landing_day_folder
+from recsys.ingest.landing import CREATORS, DAY_COMPLETE_MARKER, EVENTS, POSTS, SUBSCRIPTIONS, USERS
+from recsys.ingest.landing import day_folder as landing_day_folder
 
 # Independent random streams per purpose (and per day / slice), so that each piece is
 # reproducible on its own and changing one never shifts the others.
@@ -55,7 +55,7 @@ def generate_platform(
     drift_from: dt.date | None = None,
     drift: str = "topic_shift",
 ) -> GenerationSummary:
-    """Write the landing zone (per recsys.landing) under `out` and the truth under `truth_out`.
+    """Write the landing zone (recsys.ingest.landing) under `out`, the truth under `truth_out`.
 
     With `drift_from`, the days from then on drift (see recsys.datagen.drift); earlier days,
     users, creators, posts and the truth (the tastes before the drift) are as without drift, while

@@ -14,7 +14,7 @@ from recsys.datagen.files import contract_table
 from recsys.datagen.population import Creators, Users
 from recsys.datagen.posts import Posts
 from recsys.datagen.vocabulary import COUNTRIES, NAME_PREFIXES, NAME_SUFFIXES, TOPICS, topic_label
-from recsys.landing import CREATORS, EVENT_TYPES, EVENTS, POSTS, SUBSCRIPTIONS, USERS
+from recsys.ingest.landing import CREATORS, EVENT_TYPES, EVENTS, POSTS, SUBSCRIPTIONS, USERS
 
 TOPIC_NAMES = pa.array(TOPICS)
 

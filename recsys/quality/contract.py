@@ -2,8 +2,8 @@
 
 Each expectation names a Great Expectations 1.x expectation type and its kwargs, so
 `recsys.quality.validate` can run it, but nothing here imports GX: this module is the readable
-contract. Raw tables take their columns and types from `recsys.landing`; the events suite takes
-the partition's day and the current time, so it checks one day's delivery.
+contract. Raw tables take their columns and types from `recsys.ingest.landing`; the events suite
+takes the partition's day and the current time, so it checks one day's delivery.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from recsys import landing
+from recsys.ingest import landing
 
 Severity = Literal["error", "warning"]
 

@@ -21,8 +21,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from servers import Server, dagster_ui, graphql, mlflow_ui, project_env
 
-from recsys.landing import complete_event_days
-from recsys.tracking import TrackingConfig, champion
+from recsys.ingest.landing import complete_event_days
+from recsys.models.tracking import TrackingConfig, champion
 from resources import Settings
 from resources.settings import PROJECT_ROOT
 

@@ -1,0 +1,1 @@
+"""Support for the asset modules, not assets themselves: names, guards, champions, metadata."""

@@ -1,3 +1,0 @@
-from recsys.export.cli import main
-
-main()

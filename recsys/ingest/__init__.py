@@ -1,0 +1,1 @@
+"""Ingest: the landing contract and loading landing files into the raw schema."""

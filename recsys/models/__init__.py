@@ -1,0 +1,1 @@
+"""Models: interactions, ALS, popularity, oracle, content, evaluation, tracking, the gate."""

@@ -1,0 +1,1 @@
+"""The analysts' SQL shell over the published snapshot."""

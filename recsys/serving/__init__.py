@@ -1,0 +1,1 @@
+"""Serving: ANN indexes, recommendation tables, their ranking rule and invariants, search."""

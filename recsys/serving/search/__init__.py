@@ -1,0 +1,1 @@
+"""Search over posts and creators with the content model: the bundle (engine) and its CLI."""

@@ -1,0 +1,175 @@
+"""The precomputed recommendation tables: user -> creators, user -> posts, notification candidates.
+
+Every table has one row per (subject, item) with `rank` 1..m contiguous and `score` non-increasing
+with rank. Users the model has never seen get the fallback described in `fallback_creators`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from recsys.models.als import AlsFactors, recommend
+from recsys.serving.top_n import top_n_per_group
+
+SOURCE_MODEL = "als"
+SOURCE_FALLBACK = "popular_and_fresh"
+
+
+@dataclass(frozen=True)
+class FeedParams:
+    """How the post feed and notifications pick and score recent posts."""
+
+    creators_per_user: int = 50
+    recent_days: float = 7.0
+    freshness_half_life_days: float = 2.0
+    notification_window_days: float = 1.0
+    notification_min_score: float = 0.2
+    notifications_per_user_per_day: int = 3
+
+
+def fallback_creators(creator_features: pd.DataFrame, n: int) -> np.ndarray:
+    """Creator ids for users without history: the most-read creators of the last 7 days
+    interleaved with the newest creators that already posted (so cold-start creators get seen).
+    """
+    popular = creator_features.sort_values(
+        ["n_distinct_readers_7d", "n_distinct_readers", "creator_id"],
+        ascending=[False, False, True],
+    )["creator_id"].to_numpy(np.int64)
+    with_posts = creator_features[creator_features["n_posts"] > 0]
+    fresh = with_posts.sort_values(["created_at", "creator_id"], ascending=[False, True])[
+        "creator_id"
+    ].to_numpy(np.int64)
+    m = min(n, len(popular))
+    # Too few fresh creators: the gap is filled from the popular list, deduplicated below.
+    fresh = np.concatenate([fresh[:m], popular])[:m]
+    return pd.unique(np.ravel(np.column_stack([popular[:m], fresh])))[:n]
+
+
+def user_creators(
+    factors: AlsFactors,
+    user_ids: np.ndarray,
+    subscribed: pd.DataFrame,
+    fallback: np.ndarray,
+    n: int,
+) -> pd.DataFrame:
+    """Top-n creators per user, never one the user is subscribed to.
+
+    Columns: user_id, creator_id, rank, score, source. Fallback scores are 1/rank of the fallback
+    list, so they stay comparable only within a user.
+    """
+    users = pd.unique(np.asarray(user_ids, dtype=np.int64))
+    known = factors.user_rows(users) >= 0
+    modelled = recommend(
+        factors, None, users[known], n, exclude=subscribed[["user_id", "creator_id"]]
+    )
+    modelled["source"] = SOURCE_MODEL
+    cold = users[~known]
+    candidates = pd.DataFrame(
+        {
+            "user_id": np.repeat(cold, len(fallback)),
+            "creator_id": np.tile(fallback, len(cold)),
+            "score": np.tile(1.0 / np.arange(1, len(fallback) + 1), len(cold)).astype(np.float32),
+        }
+    )
+    allowed = _anti_join(candidates, subscribed, ["user_id", "creator_id"])
+    cold_table = top_n_per_group(allowed, "user_id", "creator_id", n).assign(source=SOURCE_FALLBACK)
+    table = pd.concat([modelled, cold_table[modelled.columns]], ignore_index=True)
+    return table.astype({"rank": "int32", "score": "float32"})
+
+
+def user_posts(
+    factors: AlsFactors,
+    user_ids: np.ndarray,
+    posts: pd.DataFrame,
+    seen: pd.DataFrame,
+    as_of: pd.Timestamp,
+    n: int,
+    params: FeedParams,
+    window_days: float | None = None,
+    min_score: float | None = None,
+) -> pd.DataFrame:
+    """Recent posts of each user's best-matching creators, never a post the user already opened.
+
+    score = ALS score of the post's creator x 0.5 ** (post age / freshness half-life). Users the
+    model has not seen get the freshest posts of the most-read creators (source popular_and_fresh).
+    Columns: user_id, post_id, creator_id, rank, score, source.
+    """
+    window = params.recent_days if window_days is None else window_days
+    recent = _recent_posts(posts, as_of, window, params.freshness_half_life_days)
+    users = pd.unique(np.asarray(user_ids, dtype=np.int64))
+    known = users[factors.user_rows(users) >= 0]
+    top = recommend(factors, None, known, params.creators_per_user)
+    candidates = top[["user_id", "creator_id", "score"]].merge(
+        recent[["post_id", "creator_id", "freshness"]], on="creator_id"
+    )
+    candidates["score"] = (candidates["score"] * candidates["freshness"]).astype(np.float32)
+    candidates["source"] = SOURCE_MODEL
+    if min_score is not None:
+        candidates = candidates[candidates["score"] >= min_score]
+    cold = users[factors.user_rows(users) < 0]
+    candidates = pd.concat([candidates, _popular_recent(cold, recent)], ignore_index=True)
+    unseen = _anti_join(candidates, seen, ["user_id", "post_id"])
+    table = top_n_per_group(unseen, "user_id", "post_id", n)
+    columns = ["user_id", "post_id", "creator_id", "rank", "score", "source"]
+    return table[columns].astype({"rank": "int32", "score": "float32"})
+
+
+def notification_candidates(
+    factors: AlsFactors,
+    user_ids: np.ndarray,
+    posts: pd.DataFrame,
+    seen: pd.DataFrame,
+    as_of: pd.Timestamp,
+    params: FeedParams,
+) -> pd.DataFrame:
+    """Posts of the last day a reader would likely open: score above a threshold, capped per user.
+
+    Only users the model knows are notified: a fallback guess is not worth an interruption.
+    """
+    known = np.asarray(user_ids, dtype=np.int64)
+    known = known[factors.user_rows(known) >= 0]
+    table = user_posts(
+        factors,
+        known,
+        posts,
+        seen,
+        as_of,
+        params.notifications_per_user_per_day,
+        params,
+        window_days=params.notification_window_days,
+        min_score=params.notification_min_score,
+    )
+    return table[table["source"] == SOURCE_MODEL].reset_index(drop=True)
+
+
+def _recent_posts(
+    posts: pd.DataFrame, as_of: pd.Timestamp, window_days: float, half_life_days: float
+) -> pd.DataFrame:
+    age_days = (as_of - posts["published_at"]).dt.total_seconds() / 86_400
+    recent = posts[(age_days >= 0) & (age_days <= window_days)].copy()
+    recent["freshness"] = np.power(0.5, age_days[recent.index] / half_life_days).astype(np.float32)
+    return recent
+
+
+def _popular_recent(users: np.ndarray, recent: pd.DataFrame, pool: int = 100) -> pd.DataFrame:
+    """The fallback feed: recent posts ranked by readers so far x freshness, the same for all."""
+    readers = recent.get("n_distinct_readers", pd.Series(0, index=recent.index)).fillna(0)
+    scored = recent.assign(score=(np.log1p(readers) + 1.0) * recent["freshness"])
+    best = scored.sort_values(["score", "post_id"], ascending=[False, True]).head(pool)
+    return pd.DataFrame(
+        {
+            "user_id": np.repeat(users, len(best)),
+            "post_id": np.tile(best["post_id"].to_numpy(np.int64), len(users)),
+            "creator_id": np.tile(best["creator_id"].to_numpy(np.int64), len(users)),
+            "score": np.tile(best["score"].to_numpy(np.float32), len(users)),
+            "source": SOURCE_FALLBACK,
+        }
+    )
+
+
+def _anti_join(frame: pd.DataFrame, forbidden: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    marked = frame.merge(forbidden[keys].drop_duplicates(), on=keys, how="left", indicator=True)
+    return marked[marked["_merge"] == "left_only"].drop(columns="_merge")
