@@ -26,7 +26,7 @@ SHOWN_DIGITS = 4
 
 
 def rounded(value: float, digits: int = SHOWN_DIGITS) -> float:
-    """A metric as shown in the UI: `digits` significant decimals, NaN left as is."""
+    """A metric as shown in the UI, rounded to `digits` decimals (NaN stays NaN)."""
     return round(float(value), digits)
 
 
