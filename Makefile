@@ -39,10 +39,10 @@ install: $(UV) ## Install the locked dependencies, prepare the dbt manifest and 
 manifest:  ## Parse the dbt project into dbt_project/target/manifest.json
 	$(RUN) dbt parse --quiet $(DBT_DIRS)
 
-data: install  ## Generate the platform into data/landing (SCALE=tiny|demo|large, SEED=7)
-	$(RUN) python -m recsys.datagen --scale $(SCALE) --seed $(SEED) --out data/landing --truth-out data/truth --overwrite
+data: install  ## Generate the platform into the landing zone (SCALE=tiny|demo|large, SEED=7)
+	$(RUN) python -m recsys.datagen --scale $(SCALE) --seed $(SEED) --overwrite
 
-materialize: install  ## Materialize every asset from what is in data/landing
+materialize: install  ## Materialize every asset from what is in the landing zone
 	$(RUN) python -m scripts.materialize_all
 
 demo: data materialize  ## The whole demo: install, generate, materialize every asset
@@ -62,8 +62,7 @@ ui: install  ## Dagster UI with the daemon on http://127.0.0.1:$(UI_PORT)
 	$(RUN) python -m scripts.ui --port $(UI_PORT)
 
 drift-demo: install  ## Normal days, then drifted days: drift check fails, the sensor retrains
-	CREATOR_DISCOVERY_DATA_DIR=$(CURDIR)/data/drift_demo DAGSTER_HOME=$(CURDIR)/data/drift_demo/dagster_home \
-		bash -c 'mkdir -p "$$DAGSTER_HOME" && printf "telemetry:\n  enabled: false\n" > "$$DAGSTER_HOME/dagster.yaml" && $(RUN) python -m scripts.drift_demo'
+	$(RUN) python -m scripts.drift_demo
 
 APT := $(if $(filter 0,$(shell id -u)),,sudo )env DEBIAN_FRONTEND=noninteractive apt-get
 .PHONY: browser
@@ -73,11 +72,10 @@ browser:  ## Install Debian's chromium (the browser tests drive it) unless /usr/
 
 mlflow: install  ## MLflow UI on http://127.0.0.1:$(MLFLOW_PORT): runs, metrics, the champion alias
 	@# No background job workers: they outlive the server on Ctrl-C and nothing here uses them.
-	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(RUN) mlflow ui --host 127.0.0.1 --port $(MLFLOW_PORT) \
-		--workers 1 --backend-store-uri sqlite:///$(CURDIR)/data/mlflow/mlflow.db
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(RUN) python -m scripts.mlflow_ui --port $(MLFLOW_PORT)
 
 search: install  ## Search posts and creators: make search Q="sourdough oven"
-	$(RUN) python -m recsys.serving.search "$(Q)" --model-dir data/models/search
+	$(RUN) python -m recsys.serving.search "$(Q)"
 
 export: install  ## Export the recommendation tables to the product database (the export job)
 	$(RUN) python -m scripts.run_job export
@@ -88,8 +86,8 @@ rollback: install  ## Restore the product database's previous export version (th
 sql: install  ## SQL shell on the analysts' snapshot; SQL="SELECT ..." runs one statement
 	$(RUN) python -m recsys.publish.sql_shell $(if $(SQL),-c "$(SQL)")
 
-bench: install  ## Benchmarks at BENCH_SCALE (default large): per-stage time, memory, ratios
-	$(RUN) python -m bench --scale $(BENCH_SCALE)
+bench: install  ## Benchmarks at BENCH_SCALE (default large), BENCH_STAGES (default all): time, memory, ratios
+	$(RUN) python -m bench --scale $(BENCH_SCALE) $(if $(BENCH_STAGES),--stages $(BENCH_STAGES))
 
 clean:  ## Remove everything generated (data/, dbt target)
 	rm -rf data dbt_project/target dbt_project/logs

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
+
+from recsys.settings import PRODUCT_DB_URL_VAR, Settings
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
     # Built on demand so that importing this module stays cheap and reads no environment.
+    return build_definitions(Settings.from_env())
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """The code location over `settings` (the drift demo builds one over its own data folder)."""
     from dagster_dbt import DbtCliResource
 
     from assets.analytics import analytics_snapshot
@@ -30,18 +35,9 @@ def defs() -> dg.Definitions:
         user_posts,
     )
     from jobs import JOBS, SCHEDULES
-    from recsys.publish.export import PRODUCT_DB_URL_VAR, default_url
-    from resources import (
-        LandingZone,
-        MlflowTracking,
-        ModelStore,
-        ProductDatabase,
-        Settings,
-        Warehouse,
-    )
+    from resources import LandingZone, MlflowTracking, ModelStore, ProductDatabase, Warehouse
     from sensors import SENSORS
 
-    settings = Settings.from_env()
     project = dbt_project()
     project.prepare_if_dev()
     return dg.Definitions(
@@ -89,8 +85,8 @@ def defs() -> dg.Definitions:
             # From the environment as an EnvVar: the UI then shows its name, not the credentials.
             "product_database": ProductDatabase(
                 url=dg.EnvVar(PRODUCT_DB_URL_VAR)
-                if os.environ.get(PRODUCT_DB_URL_VAR)
-                else default_url(settings.warehouse_path, {})
+                if settings.product_db_url_from_env
+                else settings.product_db_url
             ),
         },
     )

@@ -2,13 +2,6 @@
 
 import dagster as dg
 
-from assets.recommendations import (
-    notification_candidates,
-    similar_creators,
-    similar_posts,
-    user_creators,
-    user_posts,
-)
 from assets.support.constants import OWNER
 from resources import Warehouse
 
@@ -38,14 +31,8 @@ SNAPSHOT_TABLES = (
     group_name="analytics",
     kinds={"parquet", "duckdb"},
     owners=[OWNER],
-    deps=[
-        *(dg.AssetKey(table.split(".")) for table in SNAPSHOT_TABLES[:10]),
-        user_creators,
-        user_posts,
-        notification_candidates,
-        similar_creators,
-        similar_posts,
-    ],
+    # Each table is the asset of the same key (dbt's marts, the recommendation tables).
+    deps=[dg.AssetKey(table.split(".")) for table in SNAPSHOT_TABLES],
     description=(
         "The tables analysts query, as Parquet in a new folder per build; the `current` pointer "
         "moves to it atomically, so a query sees one complete build while the pipeline writes "

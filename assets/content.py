@@ -1,24 +1,27 @@
 """Content model: TF-IDF + SVD embeddings of posts (and creators as their posts' mean)."""
 
-import time
-
 import dagster as dg
-import numpy as np
 
 from assets.models import CONTENT_MODEL, MODEL_KINDS, gate_check_result
 from assets.support.constants import OWNER
+from assets.support.metadata import rounded_all
+from recsys.models.content import ContentParams
+from recsys.models.gate_rule import CONTENT_GATE
 from resources import MlflowTracking, ModelStore, Warehouse
 
-AGREEMENT = "category_agreement_at_10"
+_CONTENT_DEFAULTS = ContentParams()
 
 
 class ContentConfig(dg.Config):
-    """Size of the text embedding and its seed."""
+    """Size of the text embedding and its seed (defaults: recsys.models.content.ContentParams)."""
 
-    dims: int = 64
-    max_features: int = 20_000
-    min_df: int = 2
-    seed: int = 7
+    dims: int = _CONTENT_DEFAULTS.dims
+    max_features: int = _CONTENT_DEFAULTS.max_features
+    min_df: int = _CONTENT_DEFAULTS.min_df
+    seed: int = _CONTENT_DEFAULTS.seed
+
+    def params(self) -> ContentParams:
+        return ContentParams(self.dims, self.max_features, self.min_df, self.seed)
 
 
 @dg.asset(
@@ -39,46 +42,46 @@ def content_model(
     mlflow: MlflowTracking,
     model_store: ModelStore,
 ) -> dg.MaterializeResult:
-    from recsys.models.content import (
-        ContentParams,
-        creator_embeddings,
-        fit_content_model,
-        post_texts,
+    from recsys.models.fingerprint import CONTENT_CODE_VERSION, FINGERPRINT_TAG, fingerprint
+    from recsys.models.store import ContentHandoff
+    from recsys.models.tracking import (
+        find_version,
+        log_training_run,
+        register_version,
+        run_url,
+        version_record,
+        version_url,
     )
-    from recsys.models.tracking import log_training_run, register_version, run_url, version_url
-    from recsys.models.training import neighbour_category_agreement
+    from recsys.models.training import fit_and_judge_content
     from recsys.warehouse import read_table
 
     with warehouse.connect(read_only=True) as conn:
         posts = read_table(
             conn, "marts.post_features", ["post_id", "creator_id", "category", "title", "body"]
         )
-    params = ContentParams(config.dims, config.max_features, config.min_df, config.seed)
-    started = time.perf_counter()
-    context.log.info(f"Fitting the content model on {len(posts):,} posts")
-    model = fit_content_model(post_texts(posts), params)
-    embeddings = model.embed(post_texts(posts))
-    creator_ids, creator_vectors = creator_embeddings(embeddings, posts["creator_id"].to_numpy())
-    categories = posts["category"].to_numpy()
-    shares = posts["category"].value_counts(normalize=True).to_numpy()
-    metrics = {
-        AGREEMENT: neighbour_category_agreement(embeddings, categories, 10, 1_000, config.seed),
-        f"chance_{AGREEMENT}": float(np.sum(shares**2)),
-        "explained_variance": model.explained_variance,
-        "fit_seconds": time.perf_counter() - started,
-    }
-    folder = model_store.folder("content", "model")
-    model.save(folder / "content_model")
-    np.savez(folder / "post_embeddings.npz", ids=posts["post_id"].to_numpy(), vectors=embeddings)
-    np.savez(folder / "creator_embeddings.npz", ids=creator_ids, vectors=creator_vectors)
-    run_id = log_training_run(mlflow.config, "content", params.__dict__, metrics, folder)
-    version = register_version(mlflow.config, CONTENT_MODEL, run_id)
-    (model_store.folder("content") / "latest.json").write_text(f'{{"version": {version}}}')
+    params = config.params()
+    inputs = fingerprint(posts, params.__dict__, CONTENT_CODE_VERSION)
+    version = find_version(mlflow.config, CONTENT_MODEL, FINGERPRINT_TAG, inputs)
+    reused = version is not None
+    if version is not None:
+        context.log.info(f"Same inputs as version {version} of {CONTENT_MODEL}: reusing it")
+        record = version_record(mlflow.config, CONTENT_MODEL, version)
+        run_id, metrics = record.run_id, record.metrics
+    else:
+        context.log.info(f"Fitting the content model on {len(posts):,} posts")
+        report = fit_and_judge_content(posts, params)
+        folder = model_store.artifacts.save_content(report.model, report.posts, report.creators)
+        tags = {FINGERPRINT_TAG: inputs}
+        metrics = report.metrics
+        run_id = log_training_run(mlflow.config, "content", params.__dict__, metrics, folder, tags)
+        version = register_version(mlflow.config, CONTENT_MODEL, run_id, tags=tags)
+    model_store.artifacts.write_content_handoff(ContentHandoff(version))
     return dg.MaterializeResult(
         metadata={
             "model_version": version,
+            "reused_version": reused,
             "posts": len(posts),
-            **{name: float(value) for name, value in metrics.items()},
+            **rounded_all(metrics),
             "mlflow_run": dg.MetadataValue.url(run_url(mlflow.config, run_id, mlflow.ui_url)),
             "mlflow_version": dg.MetadataValue.url(
                 version_url(CONTENT_MODEL, version, mlflow.ui_url)
@@ -91,18 +94,16 @@ def content_model(
     asset=content_model,
     blocking=True,
     description=(
-        "Quality gate: a post's 10 nearest posts must share its category far more often than "
-        "chance (3x) and no less than 2% below the champion's; on pass the champion alias moves."
+        f"Quality gate: {CONTENT_GATE.metric}, the share of a post's nearest posts in its "
+        f"category, must be at least {CONTENT_GATE.min_lift_over_popularity:g}x chance and no "
+        f"more than {CONTENT_GATE.max_regression_vs_champion:.0%} below the champion's; on pass "
+        "the champion alias moves."
     ),
 )
 def content_quality_gate(mlflow: MlflowTracking, model_store: ModelStore) -> dg.AssetCheckResult:
-    import json
-
-    from recsys.models.gate_rule import GatePolicy
     from recsys.models.promotion import gate_version
 
-    version = json.loads((model_store.folder("content") / "latest.json").read_text())["version"]
-    policy = GatePolicy(metric=AGREEMENT, min_lift_over_popularity=3.0)
+    version = model_store.artifacts.read_content_handoff().version
     return gate_check_result(
-        gate_version(mlflow.config, CONTENT_MODEL, version, policy, floor_prefix="chance_")
+        gate_version(mlflow.config, CONTENT_MODEL, version, CONTENT_GATE, floor_prefix="chance_")
     )

@@ -1,40 +1,15 @@
 """Feature drift: the latest week of events against the window the champion ALS was trained on."""
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from assets.models import ALS_MODEL, TRAINED_THROUGH_TAG
-from recsys.monitoring.drift import SAMPLE_ROWS
+from assets.support.metadata import rounded, rounded_all
+from recsys.monitoring.windows import CURRENT_DAYS, REFERENCE_DAYS
 from resources import MlflowTracking, ModelStore, Warehouse
 
-if TYPE_CHECKING:
-    import duckdb
-    import pandas as pd
-
 STG_EVENTS = dg.AssetKey(["staging", "stg_events"])
-REFERENCE_DAYS = 14
-CURRENT_DAYS = 7
-DRIFT_FEATURES = """
-    SELECT c.category, e.event_type, e.dwell_seconds, hour(e.event_at) AS hour_of_day
-    FROM staging.stg_events AS e JOIN staging.stg_creators AS c USING (creator_id)
-    WHERE e.event_at > ? AND e.event_at <= ?
-"""
-# DuckDB draws the report's sample while it scans: a window of a large platform (17M events in
-# three weeks) would take most of the check's time to reach pandas, only to be sampled there.
-SAMPLED_DRIFT_FEATURES = (
-    f"SELECT * FROM ({DRIFT_FEATURES}) USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7)"
-)
-WINDOW_EVENTS = "SELECT count(*) FROM staging.stg_events WHERE event_at > ? AND event_at <= ?"
-
-
-def read_window(
-    conn: "duckdb.DuckDBPyConnection", start: dt.datetime, end: dt.datetime
-) -> "tuple[pd.DataFrame, int]":
-    """Drift features of at most SAMPLE_ROWS events in (start, end], and the window's size."""
-    events = conn.execute(WINDOW_EVENTS, [start, end]).fetchone()
-    return conn.execute(SAMPLED_DRIFT_FEATURES, [start, end]).df(), int(events[0] if events else 0)
 
 
 @dg.asset_check(
@@ -51,21 +26,23 @@ def feature_drift(
 ) -> dg.AssetCheckResult:
     from recsys.models.tracking import champion, log_training_run
     from recsys.monitoring.drift import drift_report
+    from recsys.monitoring.windows import drift_windows, read_window
+    from recsys.warehouse import latest_event_at
 
     record = champion(mlflow.config, ALS_MODEL)
     if record is None or TRAINED_THROUGH_TAG not in record.tags:
         return _no_drift("no champion yet: nothing to compare against")
     trained_through = dt.datetime.fromisoformat(record.tags[TRAINED_THROUGH_TAG])
     with warehouse.connect(read_only=True) as conn:
-        latest = conn.execute("SELECT max(event_at) FROM staging.stg_events").fetchone()[0]
-        if latest is None or latest <= trained_through:
+        windows = drift_windows(trained_through, latest_event_at(conn))
+        if windows is None:
             return _no_drift(f"no events after {trained_through}, when the champion was trained")
-        reference_start = trained_through - dt.timedelta(days=REFERENCE_DAYS)
-        current_start = max(latest - dt.timedelta(days=CURRENT_DAYS), trained_through)
-        reference, reference_events = read_window(conn, reference_start, trained_through)
-        current, current_events = read_window(conn, current_start, latest)
-    stamp = latest.strftime("%Y%m%dT%H%M%S")
-    result = drift_report(reference, current, model_store.folder("drift") / f"drift-{stamp}.html")
+        reference, reference_events = read_window(
+            conn, windows.reference_start, windows.trained_through
+        )
+        current, current_events = read_window(conn, windows.current_start, windows.latest)
+    latest = windows.latest
+    result = drift_report(reference, current, model_store.artifacts.drift_report_path(latest))
     log_training_run(
         mlflow.config,
         "feature-drift",
@@ -79,9 +56,9 @@ def feature_drift(
         passed=not result.drifted,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
-            "drift_share": result.drift_share,
+            "drift_share": rounded(result.drift_share),
             "drifted_columns": ", ".join(result.drifted_columns) or "none",
-            "scores": dg.MetadataValue.json(result.scores),
+            "scores": dg.MetadataValue.json(rounded_all(result.scores)),
             "report": dg.MetadataValue.path(str(result.report_path)),
             "champion_version": record.version,
             "reference_rows": len(reference),

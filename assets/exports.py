@@ -14,6 +14,7 @@ from assets.recommendations import (
 )
 from assets.support.constants import OWNER
 from assets.support.guards import all_check_keys, refuse_on_failed_checks
+from assets.support.metadata import rounded
 from resources import ProductDatabase, Warehouse
 
 
@@ -71,7 +72,7 @@ def product_database_export(
             "dagster/row_count": sum(result.row_counts.values()),
             "tables": dg.MetadataValue.md(markdown_table(pd.DataFrame(tables))),
             "model_versions": dg.MetadataValue.json(result.model_versions),
-            "copy_seconds": round(result.copy_seconds, 2),
-            "swap_lock_ms": round(result.swap_lock_ms, 1),
+            "copy_seconds": rounded(result.copy_seconds, 2),
+            "swap_lock_ms": rounded(result.swap_lock_ms, 1),
         }
     )

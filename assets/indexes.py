@@ -6,39 +6,37 @@ from pathlib import Path
 import dagster as dg
 
 from assets.content import content_model
-from assets.models import CONTENT_MODEL, als_model
-from assets.support.champions import champion_als, champion_embeddings, champion_folder
+from assets.models import als_model
+from assets.support.champions import champion_als, champion_content_model, champion_embeddings
 from assets.support.constants import OWNER
+from assets.support.metadata import rounded
+from recsys.models.store import IndexName
+from recsys.serving.ann import IndexParams, RecallCheck
 from resources import MlflowTracking, ModelStore, Warehouse
 
 INDEX_KINDS = {"python", "annoy"}
-MIN_RECALL_AT_10 = 0.95
+RECALL = RecallCheck()
+
+_INDEX_DEFAULTS = IndexParams()
 
 
 class IndexConfig(dg.Config):
-    n_trees: int = 50
-    search_k: int | None = None
-    seed: int = 7
+    """How the indexes are built (defaults: recsys.serving.ann.IndexParams)."""
+
+    n_trees: int = _INDEX_DEFAULTS.n_trees
+    search_k: int | None = _INDEX_DEFAULTS.search_k
+    seed: int = _INDEX_DEFAULTS.seed
 
 
-def record_index_version(path: Path, version: int) -> None:
-    """Which model version the index was built from, for the tables built on the index."""
-    path.with_suffix(".model_version").write_text(str(version))
-
-
-def index_version(path: Path) -> int:
-    return int(path.with_suffix(".model_version").read_text())
-
-
-def _index_metadata(index, path, seconds: float, version: int) -> dict:
+def _index_metadata(index, ann_file: Path, seconds: float, version: int) -> dict:
     return {
         "items": len(index),
         "metric": index.metric,
         "dimension": index.dimension,
         "n_trees": index.n_trees,
-        "build_seconds": seconds,
+        "build_seconds": rounded(seconds),
         "model_version": version,
-        "path": dg.MetadataValue.path(str(path) + ".ann"),
+        "path": dg.MetadataValue.path(str(ann_file)),
     }
 
 
@@ -60,17 +58,17 @@ def post_index(
     mlflow: MlflowTracking,
     model_store: ModelStore,
 ) -> dg.MaterializeResult:
-    from recsys.models.content import ContentModel
     from recsys.serving.ann import build_index
     from recsys.serving.search.engine import save_search_bundle
     from recsys.warehouse import read_table
 
-    ids, vectors, version = champion_embeddings(mlflow, "post")
-    context.log.info(f"Building the post index over {len(ids):,} posts, {config.n_trees} trees")
+    embeddings, version = champion_embeddings(mlflow, "post")
+    n_posts = len(embeddings.ids)
+    context.log.info(f"Building the post index over {n_posts:,} posts, {config.n_trees} trees")
     started = time.perf_counter()
     index = build_index(
-        vectors,
-        ids,
+        embeddings.vectors,
+        embeddings.ids,
         "angular",
         config.n_trees,
         config.seed,
@@ -78,19 +76,17 @@ def post_index(
         progress=lambda line: context.log.info(f"post index: {line}"),
     )
     seconds = time.perf_counter() - started
-    path = model_store.folder("indexes") / "posts"
-    index.save(path)
-    record_index_version(path, version)
+    store = model_store.artifacts
+    ann_file = store.save_index("posts", index, version)
     with warehouse.connect(read_only=True) as conn:
         posts = read_table(conn, "marts.post_features", ["post_id", "creator_id", "title"])
         creators = read_table(
             conn, "marts.creator_features", ["creator_id", "creator_name", "category"]
         )
-    folder, _ = champion_folder(mlflow, CONTENT_MODEL)
-    model = ContentModel.load(folder / "content_model")
-    bundle = save_search_bundle(model_store.folder("search"), model, index, posts, creators)
+    model = champion_content_model(mlflow)
+    bundle = save_search_bundle(store.search_bundle_dir(), model, index, posts, creators)
     return dg.MaterializeResult(
-        metadata=_index_metadata(index, path, seconds, version)
+        metadata=_index_metadata(index, ann_file, seconds, version)
         | {"search_bundle": dg.MetadataValue.path(str(bundle))}
     )
 
@@ -123,36 +119,33 @@ def creator_index(
         "angular",
         config.n_trees,
         config.seed,
+        config.search_k,
         progress=lambda line: context.log.info(f"creator index: {line}"),
     )
     seconds = time.perf_counter() - started
-    path = model_store.folder("indexes") / "creators"
-    index.save(path)
-    record_index_version(path, version)
+    ann_file = model_store.artifacts.save_index("creators", index, version)
     context.log.info(f"Built the creator index over {len(index):,} creators in {seconds:.1f} s")
-    return dg.MaterializeResult(metadata=_index_metadata(index, path, seconds, version))
+    return dg.MaterializeResult(metadata=_index_metadata(index, ann_file, seconds, version))
 
 
-def _recall_check(asset: dg.AssetsDefinition, name: str) -> dg.AssetChecksDefinition:
+def _recall_check(asset: dg.AssetsDefinition, name: IndexName) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=asset,
-        name="recall_at_10",
+        name=f"recall_at_{RECALL.k}",
         blocking=True,
         description=(
-            f"Recall@10 of the index against exact search on 500 sampled items must be at least "
-            f"{MIN_RECALL_AT_10}."
+            f"Recall@{RECALL.k} of the index against exact search on {RECALL.sample} sampled items "
+            f"must be at least {RECALL.min_recall}."
         ),
     )
     def _check(model_store: ModelStore) -> dg.AssetCheckResult:
-        from recsys.serving.ann import AnnIndex, recall_at_k
+        from recsys.serving.ann import self_recall
 
-        index = AnnIndex.load(model_store.folder("indexes") / name)
-        vectors = index.vectors()
-        recall = recall_at_k(index, vectors, vectors, k=10, sample=500, seed=7)
+        recall = self_recall(model_store.artifacts.load_index(name), RECALL)
         return dg.AssetCheckResult(
-            passed=recall >= MIN_RECALL_AT_10,
+            passed=recall >= RECALL.min_recall,
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"recall_at_10": recall, "threshold": MIN_RECALL_AT_10},
+            metadata={f"recall_at_{RECALL.k}": rounded(recall), "threshold": RECALL.min_recall},
         )
 
     return _check

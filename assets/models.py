@@ -1,18 +1,19 @@
 """Models group: ALS (holdout twin and serving fit) and the content model, tracked in MLflow."""
 
-import json
 import time
 
 import dagster as dg
 
 from assets.support.constants import OWNER
+from assets.support.metadata import rounded, rounded_all
 from recsys.models.als import AlsParams
+from recsys.models.evaluation import K
+from recsys.models.gate_rule import ALS_GATE
 from resources import MlflowTracking, ModelStore, Warehouse
 
 ALS_MODEL = "creator-discovery-als"
 CONTENT_MODEL = "creator-discovery-content"
 MODEL_KINDS = {"python", "mlflow"}
-HANDOFF = "latest.json"
 TRAINED_THROUGH_TAG = "trained_through"
 
 
@@ -20,14 +21,15 @@ _ALS_DEFAULTS = AlsParams()
 
 
 class AlsConfig(dg.Config):
-    """ALS hyperparameters (defaults: recsys.models.als.AlsParams) and the metrics' cutoff k."""
+    """ALS hyperparameters (defaults: recsys.models.als.AlsParams) and the metrics' cutoff k
+    (default: recsys.models.evaluation.K)."""
 
     factors: int = _ALS_DEFAULTS.factors
     regularization: float = _ALS_DEFAULTS.regularization
     iterations: int = _ALS_DEFAULTS.iterations
     alpha: float = _ALS_DEFAULTS.alpha
     seed: int = _ALS_DEFAULTS.seed
-    k: int = 10
+    k: int = K
 
     def params(self) -> AlsParams:
         return AlsParams(self.factors, self.regularization, self.iterations, self.alpha, self.seed)
@@ -58,7 +60,9 @@ def als_holdout(
     mlflow: MlflowTracking,
     model_store: ModelStore,
 ) -> dg.MaterializeResult:
-    from recsys.models.tracking import log_training_run, run_url
+    from recsys.models.fingerprint import ALS_CODE_VERSION, FINGERPRINT_TAG, fingerprint
+    from recsys.models.store import HoldoutHandoff
+    from recsys.models.tracking import find_run, log_training_run, run_metrics, run_url
     from recsys.models.training import evaluate_als_on_holdout
     from recsys.warehouse import read_table
 
@@ -66,36 +70,46 @@ def als_holdout(
         train = read_table(conn, "marts.interactions_train", ["user_id", "creator_id", "strength"])
         holdout = read_table(conn, "marts.interactions_holdout")
     params = config.params()
-    started = time.perf_counter()
-    report = evaluate_als_on_holdout(
-        train,
-        holdout,
-        params,
-        config.k,
-        model_store.truth_dir,
-        iteration_logger(context, params.iterations),
-    )
-    folder = model_store.folder("als", "holdout")
-    report.factors.save(model_store.folder("als", "holdout", "model") / "factors.npz")
-    metrics = report.flat_metrics() | {"fit_and_evaluate_seconds": time.perf_counter() - started}
-    run_id = log_training_run(
-        mlflow.config,
-        "als-holdout",
-        params.__dict__,
-        metrics,
-        folder / "model",
-        {"role": "holdout"},
-    )
-    (folder / HANDOFF).write_text(json.dumps({"run_id": run_id, "params": params.__dict__}))
     k = config.k
+    setup = params.__dict__ | {"k": k, "with_oracle": model_store.truth_dir is not None}
+    tags = {
+        "role": "holdout",
+        FINGERPRINT_TAG: fingerprint({"train": train, "holdout": holdout}, setup, ALS_CODE_VERSION),
+    }
+    store = model_store.artifacts
+    # The same data, configuration and code give the same numbers: judge them once.
+    reused = find_run(mlflow.config, tags)
+    if reused is not None:
+        run_id = reused
+        context.log.info(f"Same inputs as holdout run {run_id}: reusing its metrics and factors")
+        metrics = run_metrics(mlflow.config, run_id)
+    else:
+        started = time.perf_counter()
+        report = evaluate_als_on_holdout(
+            train,
+            holdout,
+            params,
+            k,
+            model_store.truth_dir,
+            iteration_logger(context, params.iterations),
+        )
+        folder = store.save_als("holdout", report.factors)
+        metrics = report.flat_metrics() | {
+            "fit_and_evaluate_seconds": time.perf_counter() - started
+        }
+        run_id = log_training_run(
+            mlflow.config, "als-holdout", params.__dict__, metrics, folder, tags
+        )
+    store.write_holdout_handoff(HoldoutHandoff(run_id, params))
     return dg.MaterializeResult(
         metadata={
-            f"ndcg_at_{k}": report.als[f"ndcg_at_{k}"],
-            f"popularity_ndcg_at_{k}": report.popularity[f"ndcg_at_{k}"],
-            f"oracle_ndcg_at_{k}": (report.oracle or {}).get(f"ndcg_at_{k}", float("nan")),
-            f"recall_at_{k}": report.als[f"recall_at_{k}"],
-            "users_evaluated": report.n_users_evaluated,
-            "metrics": dg.MetadataValue.json(metrics),
+            f"ndcg_at_{k}": rounded(metrics[f"ndcg_at_{k}"]),
+            f"popularity_ndcg_at_{k}": rounded(metrics[f"popularity_ndcg_at_{k}"]),
+            f"oracle_ndcg_at_{k}": rounded(metrics.get(f"oracle_ndcg_at_{k}", float("nan"))),
+            f"recall_at_{k}": rounded(metrics[f"recall_at_{k}"]),
+            "users_evaluated": int(metrics["n_users_evaluated"]),
+            "reused_run": reused or "",
+            "metrics": dg.MetadataValue.json(rounded_all(metrics)),
             "mlflow_run": dg.MetadataValue.url(run_url(mlflow.config, run_id, mlflow.ui_url)),
         }
     )
@@ -119,51 +133,78 @@ def als_model(
     mlflow: MlflowTracking,
     model_store: ModelStore,
 ) -> dg.MaterializeResult:
+    from recsys.models.fingerprint import ALS_CODE_VERSION, FINGERPRINT_TAG, fingerprint
+    from recsys.models.store import ServingHandoff
     from recsys.models.tracking import (
+        find_version,
         holdout_tags,
         log_training_run,
         metric_history,
         register_version,
         run_url,
+        version_record,
         version_url,
     )
     from recsys.models.training import fit_serving_als
     from recsys.plots import metric_history_png, png_markdown
     from recsys.warehouse import read_table
 
-    twin = json.loads((model_store.folder("als", "holdout") / HANDOFF).read_text())
-    params = AlsParams(**twin["params"])
+    store = model_store.artifacts
+    twin = store.read_holdout_handoff()
+    params = twin.params
     with warehouse.connect(read_only=True) as conn:
         interactions = read_table(
             conn,
             "intermediate.int_user_creator_interactions",
             ["user_id", "creator_id", "strength", "as_of_at"],
         )
-    factors = fit_serving_als(interactions, params, iteration_logger(context, params.iterations))
-    folder = model_store.folder("als", "serving")
-    factors.save(model_store.folder("als", "serving", "model") / "factors.npz")
-    # The drift check compares the latest events with the window this version was trained on.
-    trained_through = str(interactions["as_of_at"].max())
-    tags = holdout_tags(mlflow.config, twin["run_id"]) | {TRAINED_THROUGH_TAG: trained_through}
-    sizes = {"n_users": len(factors.user_ids), "n_creators": len(factors.item_ids)}
-    run_id = log_training_run(
-        mlflow.config,
-        "als-serving",
-        params.__dict__,
-        sizes,
-        folder / "model",
-        tags | {"role": "serving"},
+    # The twin is part of the inputs: the version carries its metrics.
+    inputs = fingerprint(
+        interactions, params.__dict__ | {"holdout_run_id": twin.run_id}, ALS_CODE_VERSION
     )
-    version = register_version(mlflow.config, ALS_MODEL, run_id, tags=tags)
-    (folder / HANDOFF).write_text(json.dumps({"run_id": run_id, "version": version}))
-    history = metric_history(mlflow.config, ALS_MODEL, ["ndcg_at_10", "popularity_ndcg_at_10"])
-    plot = metric_history_png(history, ["ndcg_at_10", "popularity_ndcg_at_10"])
+    version = find_version(mlflow.config, ALS_MODEL, FINGERPRINT_TAG, inputs)
+    reused = version is not None
+    if version is not None:
+        context.log.info(f"Same inputs as version {version} of {ALS_MODEL}: reusing it, no refit")
+        record = version_record(mlflow.config, ALS_MODEL, version)
+        run_id, tags = record.run_id, record.tags
+        sizes = {name: int(record.metrics[name]) for name in ("n_users", "n_creators")}
+    else:
+        factors = fit_serving_als(
+            interactions, params, iteration_logger(context, params.iterations)
+        )
+        folder = store.save_als("serving", factors)
+        # The drift check compares the latest events with the window this version was trained on.
+        trained_through = str(interactions["as_of_at"].max())
+        tags = holdout_tags(mlflow.config, twin.run_id) | {
+            TRAINED_THROUGH_TAG: trained_through,
+            FINGERPRINT_TAG: inputs,
+        }
+        sizes = {"n_users": len(factors.user_ids), "n_creators": len(factors.item_ids)}
+        run_id = log_training_run(
+            mlflow.config,
+            "als-serving",
+            params.__dict__,
+            sizes,
+            folder,
+            tags | {"role": "serving"},
+        )
+        version = register_version(mlflow.config, ALS_MODEL, run_id, tags=tags)
+    store.write_serving_handoff(ServingHandoff(run_id, version))
+    # The metric the gate judges, beside its floor, across the registered versions.
+    judged = [ALS_GATE.metric, f"popularity_{ALS_GATE.metric}"]
+    plot = metric_history_png(metric_history(mlflow.config, ALS_MODEL, judged), judged)
     return dg.MaterializeResult(
         metadata={
             "model_version": version,
+            "reused_version": reused,
             **sizes,
-            "holdout_ndcg_at_10": float(tags.get("holdout_ndcg_at_10", "nan")),
-            "quality_over_versions": dg.MetadataValue.md(png_markdown(plot, "nDCG@10 by version")),
+            f"holdout_{ALS_GATE.metric}": rounded(
+                float(tags.get(f"holdout_{ALS_GATE.metric}", "nan"))
+            ),
+            "quality_over_versions": dg.MetadataValue.md(
+                png_markdown(plot, f"{ALS_GATE.metric} by version")
+            ),
             "mlflow_run": dg.MetadataValue.url(run_url(mlflow.config, run_id, mlflow.ui_url)),
             "mlflow_version": dg.MetadataValue.url(version_url(ALS_MODEL, version, mlflow.ui_url)),
         }
@@ -174,24 +215,25 @@ def als_model(
     asset=als_model,
     blocking=True,
     description=(
-        "Quality gate: the new version's holdout nDCG@10 must beat popularity by 10% and stay "
-        "within 2% of the champion's. On pass, the champion alias moves to it."
+        f"Quality gate: the new version's holdout {ALS_GATE.metric} must beat popularity by "
+        f"{ALS_GATE.min_lift_over_popularity - 1:.0%} and stay within "
+        f"{ALS_GATE.max_regression_vs_champion:.0%} of the champion's. On pass, the champion alias "
+        "moves to it."
     ),
 )
 def als_quality_gate(mlflow: MlflowTracking, model_store: ModelStore) -> dg.AssetCheckResult:
-    from recsys.models.gate_rule import GatePolicy
     from recsys.models.promotion import gate_version
 
-    serving = json.loads((model_store.folder("als", "serving") / HANDOFF).read_text())
-    return gate_check_result(
-        gate_version(mlflow.config, ALS_MODEL, serving["version"], GatePolicy())
-    )
+    version = model_store.artifacts.read_serving_handoff().version
+    return gate_check_result(gate_version(mlflow.config, ALS_MODEL, version, ALS_GATE))
 
 
 def gate_check_result(outcome) -> dg.AssetCheckResult:
     """A failed gate is an ERROR, so the challenger's downstream assets do not run."""
+    metadata = {
+        name: rounded(value) if isinstance(value, float) else value
+        for name, value in outcome.metadata().items()
+    }
     return dg.AssetCheckResult(
-        passed=outcome.decision.passed,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata=outcome.metadata(),
+        passed=outcome.decision.passed, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata
     )

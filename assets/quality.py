@@ -15,7 +15,6 @@ from resources import Warehouse
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 PARTITION = "dagster/partition"
-DIMENSIONS_LOADED = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
 
 
 def _result(report, extra: dict | None = None) -> dg.AssetCheckResult:
@@ -51,13 +50,13 @@ def _table_contract_check(asset_key: dg.AssetKey, table: str, warehouse_table: s
 
 
 def _run_days(context: dg.AssetCheckExecutionContext) -> list[dt.date]:
+    """The days of events the run loaded: its partition, or its backfill's range."""
+    from recsys.quality.checks import days_in_range
+
     tags = context.run.tags
-    start = tags.get(PARTITION) or tags.get(RANGE_START)
-    end = tags.get(PARTITION) or tags.get(RANGE_END)
-    if not start or not end:
-        return []
-    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return days_in_range(
+        tags.get(PARTITION) or tags.get(RANGE_START), tags.get(PARTITION) or tags.get(RANGE_END)
+    )
 
 
 @dg.asset_check(
@@ -71,28 +70,28 @@ def _run_days(context: dg.AssetCheckExecutionContext) -> list[dt.date]:
     ),
 )
 def events_contract(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-    from recsys.quality.checks import check_event_day, known_keys
+    from recsys.quality.checks import check_event_day, known_keys, missing_key_tables
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    days = _run_days(context)
     problems: list[str] = []
     reports = []
     failed_days: list[dt.date] = []
     with warehouse.connect(read_only=True) as conn:
-        loaded = {row[0] for row in conn.execute(DIMENSIONS_LOADED).fetchall()}
-        if not {"users", "posts"} <= loaded:
+        if missing_key_tables(conn):
             problems.append(
                 "raw.users and raw.posts must be loaded (job load_dimensions) before events can "
                 "be checked for unknown users and posts"
             )
-            return _events_result(problems, reports, _run_days(context), _run_days(context))
+            return _events_result(problems, reports, days, days)
         users, posts = known_keys(conn)
-        for day in _run_days(context):
+        for day in days:
             verdict = check_event_day(conn, day, now, users, posts)
             reports.append(verdict.report)
             problems.extend(verdict.problems)
             if not verdict.passed:
                 failed_days.append(day)
-    return _events_result(problems, reports, _run_days(context), failed_days)
+    return _events_result(problems, reports, days, failed_days)
 
 
 def _events_result(

@@ -6,7 +6,7 @@ import dagster as dg
 
 from assets.support.constants import EVENT_PARTITIONS, OWNER
 from assets.support.metadata import describe_table
-from recsys.ingest.landing import DIMENSION_TABLES, EVENTS, TableContract
+from recsys.ingest.landing import DIMENSION_TABLES, EVENTS, TableContract, invalid_event_entries
 from recsys.ingest.raw_loading import load_dimension_table, load_event_days
 from resources import LandingZone, Warehouse
 
@@ -56,6 +56,8 @@ def raw_events(
 ) -> dg.MaterializeResult:
     days = [dt.date.fromisoformat(key) for key in context.partition_keys]
     context.log.info(f"Loading {len(days)} day(s) of events: {days[0]} .. {days[-1]}")
+    for entry in invalid_event_entries(landing_zone.root):
+        context.log.warning(f"landing/events/{entry} is not a date=YYYY-MM-DD folder: not loaded")
     with warehouse.connect() as conn:
         result = load_event_days(conn, landing_zone.root, days)
         metadata = describe_table(conn, result.table)

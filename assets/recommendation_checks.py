@@ -3,24 +3,18 @@
 import dagster as dg
 
 from assets.recommendations import (
-    ACTIVE_SUBSCRIPTIONS,
-    OPENED_POSTS,
     SCHEMA,
-    SERVED_USERS,
     notification_candidates,
     similar_creators,
     similar_posts,
     user_creators,
     user_posts,
 )
+from assets.support.metadata import rounded
+from recsys.serving.inputs import ACTIVE_SUBSCRIPTIONS, OPENED_POSTS, SERVED_USERS
 from resources import Warehouse
 
 MIN_USER_COVERAGE = 0.99
-
-
-def _read(warehouse: Warehouse, sql: str):
-    with warehouse.connect(read_only=True) as conn:
-        return conn.execute(sql).df()
 
 
 def rank_check(asset: dg.AssetsDefinition, subject: str) -> dg.AssetChecksDefinition:
@@ -35,7 +29,7 @@ def rank_check(asset: dg.AssetsDefinition, subject: str) -> dg.AssetChecksDefini
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
         from recsys.serving.invariants import rank_problems
 
-        rows = _read(warehouse, f"SELECT {subject}, rank, score FROM {SCHEMA}.{table}")
+        rows = warehouse.query(f"SELECT {subject}, rank, score FROM {SCHEMA}.{table}")
         problems = rank_problems(rows, subject)
         return dg.AssetCheckResult(
             passed=problems.ok,
@@ -66,8 +60,8 @@ def leak_check(
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
         from recsys.serving.invariants import leaked_rows
 
-        rows = _read(warehouse, f"SELECT {', '.join(keys)} FROM {SCHEMA}.{table}")
-        leaks = leaked_rows(rows, _read(warehouse, forbidden_sql), keys)
+        rows = warehouse.query(f"SELECT {', '.join(keys)} FROM {SCHEMA}.{table}")
+        leaks = leaked_rows(rows, warehouse.query(forbidden_sql), keys)
         return dg.AssetCheckResult(
             passed=leaks.empty,
             severity=dg.AssetCheckSeverity.ERROR,
@@ -92,13 +86,13 @@ def coverage_check(asset: dg.AssetsDefinition, minimum: float) -> dg.AssetChecks
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
         from recsys.serving.invariants import coverage
 
-        rows = _read(warehouse, f"SELECT DISTINCT user_id FROM {SCHEMA}.{table}")
-        population = _read(warehouse, SERVED_USERS)["user_id"].to_numpy()
+        rows = warehouse.query(f"SELECT DISTINCT user_id FROM {SCHEMA}.{table}")
+        population = warehouse.query(SERVED_USERS)["user_id"].to_numpy()
         share = coverage(rows, "user_id", population)
         return dg.AssetCheckResult(
             passed=share >= minimum,
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"coverage": share, "users": len(population), "minimum": minimum},
+            metadata={"coverage": rounded(share), "users": len(population), "minimum": minimum},
         )
 
     return _check

@@ -1,9 +1,9 @@
 """The data checks' cost beside the assets they check: `python -m bench.checks --scale large`.
 
-Reuses what `python -m bench --stages generate,load,dbt` leaves in data/bench/<scale>/ (landing/,
-raw_loaded.duckdb, dbt_built.duckdb and dbt/run_results.json) and builds what is missing with the
-same steps. Then, in one process whose heavy imports (GX, Evidently) are paid before any timing,
-it times each asset's work beside its check's work, on the same data:
+Reuses what `python -m bench --stages generate,load,dbt` leaves in <data dir>/bench/<scale>/
+(landing/, raw_loaded.duckdb, dbt_built.duckdb and dbt/run_results.json) and builds what is missing
+with the same steps. Then, in one process whose heavy imports (GX, Evidently) are paid before any
+timing, it times each asset's work beside its check's work, on the same data:
 - raw/events, one day: `load_event_days` of that day vs `check_event_day` (read the day, the GX
   suite, referential coverage, volume), including the read of the known users and posts;
 - each raw dimension table: `load_dimension_table` vs `check_table`;
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import measure_step
+from recsys.settings import Settings
 
 GOAL_SHARE = 0.10
 MARTS = ("user_features", "creator_features", "post_features")
@@ -230,18 +231,21 @@ def drift_cost(built: Path, workdir: Path, dbt_seconds: float, repeat: int) -> C
     """feature_drift's work as if the champion were trained through a week before the last event."""
     import duckdb
 
-    from assets.drift import CURRENT_DAYS, REFERENCE_DAYS, read_window
     from recsys.monitoring.drift import drift_report
+    from recsys.monitoring.windows import CURRENT_DAYS, drift_windows, read_window
+    from recsys.warehouse import latest_event_at
 
     with duckdb.connect(str(built), read_only=True) as conn:
-        latest = conn.execute("SELECT max(event_at) FROM staging.stg_events").fetchone()[0]
-    trained_through = latest - dt.timedelta(days=CURRENT_DAYS)
+        latest = latest_event_at(conn)
+    windows = drift_windows(latest - dt.timedelta(days=CURRENT_DAYS), latest)
+    assert windows is not None  # trained a week before the last event: there is a current week
 
     def check() -> tuple[int, Any]:
         with duckdb.connect(str(built), read_only=True) as conn:
-            start = trained_through - dt.timedelta(days=REFERENCE_DAYS)
-            reference, reference_events = read_window(conn, start, trained_through)
-            current, current_events = read_window(conn, trained_through, latest)
+            reference, reference_events = read_window(
+                conn, windows.reference_start, windows.trained_through
+            )
+            current, current_events = read_window(conn, windows.current_start, windows.latest)
         report = workdir / "checks" / "drift.html"
         return reference_events + current_events, drift_report(reference, current, report)
 
@@ -284,7 +288,7 @@ def main() -> None:
     parser.add_argument("--day", type=dt.date.fromisoformat, help="events day (default: the last)")
     parser.add_argument("--repeat", type=int, default=3, help="timings per measure (median)")
     args = parser.parse_args()
-    workdir = (args.workdir or Path("data/bench") / args.scale).resolve()
+    workdir = (args.workdir or Settings.from_env().bench_dir / args.scale).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
 
     from recsys.ingest.landing import complete_event_days

@@ -23,9 +23,10 @@ import pyarrow.csv as pa_csv
 from psycopg import sql
 
 from bench.synthetic_export import write_synthetic_tables
+from recsys.identifiers import quoted
 from recsys.publish.export import ExportResult, export_recommendations, parse_target
 from recsys.publish.export.tables import POSTGRES_TYPES, USER_POSTS, VERSION_COLUMN
-from recsys.publish.export.target import quoted
+from recsys.settings import Settings
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test?schema=export_bench"
 PER_USER = 20
@@ -120,9 +121,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000_000, help="rows of user_posts")
     parser.add_argument("--url", default=DEFAULT_URL, help="PostgreSQL URL (?schema= is dropped)")
     parser.add_argument("--exports", type=int, default=1, choices=[1, 2])
-    parser.add_argument("--workdir", type=Path, default=Path("data/bench/export"))
+    parser.add_argument("--workdir", type=Path, help="default: <data dir>/bench/export")
     args = parser.parse_args()
-    workdir = args.workdir.resolve()
+    workdir = (args.workdir or Settings.from_env().bench_dir / "export").resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     warehouse = workdir / "warehouse.duckdb"
     target = parse_target(args.url)

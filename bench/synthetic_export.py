@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import duckdb
 
+from recsys.identifiers import quoted
 from recsys.publish.export.tables import TABLES, WAREHOUSE_SCHEMA, TableSpec
-from recsys.publish.export.target import quoted
 
 SCORE = "(hash(s, $seed, 1) % 1000000) / 1000000.0"
 SOURCE = "CASE WHEN hash(s, $seed, 2) % 50 = 0 THEN 'popular_and_fresh' ELSE 'als' END"

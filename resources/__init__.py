@@ -1,10 +1,12 @@
-"""Dagster resources: warehouse, landing zone, model store, MLflow and the product database."""
+"""Dagster resources: warehouse, landing zone, model store, MLflow and the product database.
+
+Each is built in definitions.py from recsys.settings.Settings, the one reader of the environment.
+"""
 
 from resources.landing_zone import LandingZone
 from resources.mlflow_tracking import MlflowTracking
 from resources.model_store import ModelStore
 from resources.product_database import ProductDatabase
-from resources.settings import Settings
 from resources.warehouse import Warehouse
 
 __all__ = [
@@ -12,6 +14,5 @@ __all__ = [
     "MlflowTracking",
     "ModelStore",
     "ProductDatabase",
-    "Settings",
     "Warehouse",
 ]

@@ -1,20 +1,21 @@
-"""The model store: local folders holding the artifacts assets hand to each other."""
+"""The model store: the artifacts assets hand to each other (layout: recsys.models.store)."""
 
 from pathlib import Path
 
 import dagster as dg
 
+from recsys.models.store import ArtifactStore
+
 
 class ModelStore(dg.ConfigurableResource):
-    """Root folder of model artifacts: data/models/<model>/... (MLflow keeps its own copies)."""
+    """Root folder of model artifacts, data/models (MLflow keeps its own copies)."""
 
     path: str
     truth_path: str
 
-    def folder(self, *parts: str) -> Path:
-        folder = Path(self.path).joinpath(*parts)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+    @property
+    def artifacts(self) -> ArtifactStore:
+        return ArtifactStore(Path(self.path))
 
     @property
     def truth_dir(self) -> Path | None:

@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import duckdb
+
+from recsys.warehouse import connect
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -26,10 +32,10 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        if not read_only:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = duckdb.connect(self.path, read_only=read_only)
-        try:
+        with connect(self.path, read_only=read_only) as conn:
             yield conn
-        finally:
-            conn.close()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """The result of one read-only query: the asset modules' one way to run ad-hoc SQL."""
+        with self.connect(read_only=True) as conn:
+            return conn.execute(sql, params).df()

@@ -5,6 +5,7 @@ fail the feature_drift check; the drift sensor requests one retrain; the retrain
 champion or the gate's reasons for keeping the old one.
 
 Usage: python -m scripts.drift_demo [--scale small] [--seed 7] [--normal-days 14]
+It plays in <data dir>/drift_demo with a Dagster instance there (dagster_home/).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from recsys.datagen import DEFAULT_START, SCALES, generate_platform
-from resources import Settings
+from recsys.settings import DATA_DIR_VAR, Settings
 from scripts.materialize_all import QUIET_LOGS
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -44,7 +45,7 @@ def run_scenario(
     normal_days: int,
     drift: str = "engagement",
 ) -> ScenarioResult:
-    from definitions import defs
+    from definitions import build_definitions
     from recsys.models.tracking import TrackingConfig, champion
     from sensors.drift import drift_retrain_sensor
 
@@ -62,7 +63,7 @@ def run_scenario(
         drift_from=None if drift == NO_DRIFT else drift_from,
         **({} if drift == NO_DRIFT else {"drift": drift}),
     )
-    definitions = defs()
+    definitions = build_definitions(settings)
 
     def run(job: str, **kwargs) -> dg.ExecuteInProcessResult:
         print(f"-- {job} {kwargs.get('tags', '')}", flush=True)
@@ -140,8 +141,14 @@ def main() -> None:
         help="what changes from day --normal-days on; 'none' replays the days undrifted",
     )
     args = parser.parse_args()
-    settings = Settings.from_env()
-    with dg.DagsterInstance.get() as instance:
+    # A data folder and an instance of its own, so the scenario never touches the demo's data or
+    # runs (nor a product database configured in the environment).
+    settings = Settings.from_env({DATA_DIR_VAR: str(Settings.from_env().drift_demo_dir)})
+    home = settings.data_dir / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    print(f"Drift scenario in {settings.data_dir}", flush=True)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         result = run_scenario(
             instance, settings, args.scale, args.seed, args.normal_days, args.drift
         )

@@ -16,7 +16,7 @@ from dagster._core.storage.tags import (
 )
 
 from recsys.ingest.landing import complete_event_days
-from resources import Settings
+from recsys.settings import Settings
 
 # Step-level DEBUG events (one per dbt test) would bury the progress lines of a demo run.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -39,9 +39,9 @@ def materialize_all(
     instance: dg.DagsterInstance, settings: Settings
 ) -> list[dg.ExecuteInProcessResult]:
     """Run the ingestion backfill and the refresh in-process; raise if either fails."""
-    from definitions import defs
+    from definitions import build_definitions
 
-    definitions = defs()
+    definitions = build_definitions(settings)
     days = complete_event_days(settings.landing_dir)
     if not days:
         raise SystemExit(
@@ -69,9 +69,9 @@ def materialize_all(
 
 
 def _product_database(settings: Settings) -> str:
-    from recsys.publish.export import default_url, mask_url
+    from recsys.publish.export import mask_url
 
-    return mask_url(default_url(settings.warehouse_path))
+    return mask_url(settings.product_db_url)
 
 
 def summarize(results: list[dg.ExecuteInProcessResult], settings: Settings) -> str:

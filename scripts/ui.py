@@ -4,6 +4,7 @@
 workers can be stopped as one group if it does not shut them down itself within the grace period.
 
 Usage: python -m scripts.ui [--port 3000] [--workspace workspace.yaml] [--grace 30]
+(the port defaults to UI_PORT, else 3000)
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from recsys.settings import Settings, child_env
 
 HOST = "127.0.0.1"
 POLL_SECONDS = 0.5
@@ -86,8 +89,7 @@ def run(port: int, workspace: str, grace: float) -> int:
         signal.signal(sig, lambda *_: stop.set())
 
     # dagster-dbt runs `dbt` by name: the venv's bin must be on PATH even without `uv run`.
-    venv_bin = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": os.pathsep.join([venv_bin, os.environ.get("PATH", "")])}
+    env = child_env(path_first=Path(sys.executable).parent)
     dev = subprocess.Popen(dagster_dev_command(port, workspace), env=env, process_group=0)
     print(f"Starting the Dagster UI and daemon (pid {dev.pid}): {url}", flush=True)
     announced = False
@@ -120,7 +122,7 @@ def run(port: int, workspace: str, grace: float) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=int(os.environ.get("UI_PORT", "3000")))
+    parser.add_argument("--port", type=int, default=Settings.from_env().ui_port)
     parser.add_argument("--workspace", default=str(WORKSPACE))
     parser.add_argument(
         "--grace", type=float, default=30.0, help="seconds to wait for a clean shutdown"

@@ -6,7 +6,11 @@ import dagster as dg
 
 from assets.support.constants import EVENT_PARTITIONS
 from jobs import ingest_events_job
-from recsys.ingest.landing import complete_event_days, delivery_fingerprint
+from recsys.ingest.landing import (
+    complete_event_days,
+    delivery_fingerprint,
+    invalid_event_entries,
+)
 from resources import LandingZone
 
 
@@ -35,6 +39,11 @@ def landing_zone_sensor(
             continue
         fingerprint = delivery_fingerprint(landing_zone.root, day)
         requests.append(dg.RunRequest(partition_key=key, run_key=f"{key}:{fingerprint}"))
+    for entry in invalid_event_entries(landing_zone.root):
+        context.log.warning(
+            f"landing/events/{entry} is not a day folder (expected exactly date=YYYY-MM-DD): "
+            "it is not loaded"
+        )
     if skipped:
         context.log.warning(f"Days outside the event partitions were ignored: {skipped}")
     return dg.SensorResult(run_requests=requests)

@@ -11,7 +11,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
-from resources.settings import DATA_DIR_VAR, LANDING_DIR_VAR, WAREHOUSE_VAR, Settings
+from recsys.settings import DATA_DIR_VAR, LANDING_DIR_VAR, WAREHOUSE_VAR, Settings
 
 
 @pytest.fixture(scope="session", autouse=True)

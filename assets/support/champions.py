@@ -1,11 +1,11 @@
-"""Load what the champion model versions serve: ALS factors and content embeddings."""
+"""Load what the champion model versions serve: ALS factors, content embeddings and model."""
 
 from pathlib import Path
 
-import numpy as np
-
 from assets.models import ALS_MODEL, CONTENT_MODEL
 from recsys.models.als import AlsFactors
+from recsys.models.content import ContentModel, Embeddings
+from recsys.models.store import EmbeddingsOf, load_als_factors, load_content_model, load_embeddings
 from resources import MlflowTracking
 
 
@@ -24,11 +24,15 @@ def champion_folder(mlflow: MlflowTracking, model_name: str) -> tuple[Path, int]
 
 def champion_als(mlflow: MlflowTracking) -> tuple[AlsFactors, int]:
     folder, version = champion_folder(mlflow, ALS_MODEL)
-    return AlsFactors.load(folder / "factors.npz"), version
+    return load_als_factors(folder), version
 
 
-def champion_embeddings(mlflow: MlflowTracking, which: str) -> tuple[np.ndarray, np.ndarray, int]:
-    """(ids, vectors, version) of the champion content model's 'post' or 'creator' embeddings."""
+def champion_embeddings(mlflow: MlflowTracking, which: EmbeddingsOf) -> tuple[Embeddings, int]:
+    """The champion content model's post or creator embeddings, and its version."""
     folder, version = champion_folder(mlflow, CONTENT_MODEL)
-    with np.load(folder / f"{which}_embeddings.npz", allow_pickle=False) as arrays:
-        return arrays["ids"], arrays["vectors"], version
+    return load_embeddings(folder, which), version
+
+
+def champion_content_model(mlflow: MlflowTracking) -> ContentModel:
+    folder, _ = champion_folder(mlflow, CONTENT_MODEL)
+    return load_content_model(folder)

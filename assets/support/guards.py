@@ -2,14 +2,14 @@
 
 A blocking check only stops what follows in its own run. The daily refresh runs later, in another
 run, on whatever raw data the ingestion left, so the dbt build first reads the contract verdicts
-recorded on the instance and refuses while a failure stands (see recsys/quality/gating.py).
+recorded on the instance and refuses while a failure stands (recsys/quality/standing_failures.py).
 """
 
 import datetime as dt
 
 import dagster as dg
 
-from recsys.quality.gating import StandingFailure, Verdict, standing_failures
+from recsys.quality.standing_failures import StandingFailure, Verdict, standing_failures
 
 CONTRACT_CHECK = "data_contract"
 CHECKED_DAYS = "checked_days"

@@ -1,4 +1,7 @@
-"""Command line: python -m recsys.datagen --scale demo --out data/landing --seed 7."""
+"""Command line: python -m recsys.datagen --scale demo --seed 7 [--out LANDING].
+
+Without --out it writes the project's landing zone and truth folder (recsys.settings), where the
+pipeline reads them."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from recsys.datagen.faults import FAULTS, FaultReport, apply_fault
 from recsys.datagen.platform import GenerationSummary, generate_platform
 from recsys.datagen.scales import DEFAULT_START, SCALES
 from recsys.ingest.landing import TABLES
+from recsys.settings import Settings
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -26,8 +30,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m recsys.datagen", description="Generate a synthetic creator platform."
     )
     parser.add_argument("--scale", choices=sorted(SCALES), default="tiny")
-    parser.add_argument("--out", type=Path, required=True, help="landing zone root")
-    parser.add_argument("--truth-out", type=Path, help="true preferences (default: OUT/../truth)")
+    parser.add_argument(
+        "--out", type=Path, help="landing zone root (default: the project's landing zone)"
+    )
+    parser.add_argument(
+        "--truth-out",
+        type=Path,
+        help="true preferences (default: OUT/../truth, without --out the project's truth folder)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--start", type=dt.date.fromisoformat, default=DEFAULT_START)
     parser.add_argument("--overwrite", action="store_true", help="replace existing landing data")
@@ -109,7 +119,8 @@ def describe(summary: GenerationSummary) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    out: Path = args.out
+    settings = Settings.from_env()
+    out: Path = args.out or settings.landing_dir
     existing = existing_table_folders(out)
     if existing and not args.overwrite:
         print(
@@ -120,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for folder in existing:
         shutil.rmtree(folder)
-    truth_out = args.truth_out or out.parent / "truth"
+    truth_out = args.truth_out or (out.parent / "truth" if args.out else settings.truth_dir)
     summary = generate_platform(
         out,
         truth_out,

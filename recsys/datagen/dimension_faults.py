@@ -13,10 +13,13 @@ Faults (DIMENSION_FAULTS), each caught at the load of its table:
   subscriptions.
 - creators_missing_column: the creators delivery without its category column.
 - creators_wrong_types: created_at written as ISO-8601 text instead of a Parquet timestamp.
+- header_only_dimension: the users delivery replaced by users.csv holding the header row alone
+  (an export whose query returned nothing).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +39,7 @@ DIMENSION_FAULTS: dict[str, TableContract] = {
     "unknown_subscription_tier": SUBSCRIPTIONS,
     "creators_missing_column": CREATORS,
     "creators_wrong_types": CREATORS,
+    "header_only_dimension": USERS,
 }
 UNKNOWN_TIER = "founding"
 DROPPED_CREATOR_COLUMN = "category"
@@ -85,6 +89,15 @@ def apply_dimension_fault(landing: Path, fault: str, seed: int) -> DimensionFaul
             fault, contract.name, (path,), n, damaged.num_rows, ids, details
         )
 
+    if fault == "header_only_dimension":
+        header_only = path.with_name(f"{contract.name}.csv")
+        temporary = header_only.with_name(f".{header_only.name}.tmp")
+        temporary.write_text(",".join(contract.columns) + "\n", encoding="utf-8")
+        os.replace(temporary, header_only)
+        path.unlink()
+        return DimensionFaultReport(
+            fault, contract.name, (header_only,), n, 0, tuple(int(key) for key in keys)
+        )
     if fault == "creators_missing_column":
         damaged = table.drop_columns([DROPPED_CREATOR_COLUMN])
         return deliver(damaged, np.arange(n), column=DROPPED_CREATOR_COLUMN)

@@ -2,8 +2,9 @@
 
 Each fault rewrites (or adds) files of one `date=YYYY-MM-DD` folder atomically (temporary file
 renamed into place) and leaves the `_SUCCESS` marker alone, so the day still counts as complete:
-the defect arrives as a regular, finished delivery. The clean generation is untouched by this
-module; other days are never read for writing.
+the defect arrives as a regular, finished delivery. The platform-level faults day_without_marker
+and bad_day_folder are the exceptions: they damage the delivery itself. The clean generation is
+untouched by this module; other days are never read for writing.
 
 Faults (FAULTS):
 - duplicate_events: a share of the day's rows re-delivered unchanged (same event_id) in an extra
@@ -20,6 +21,14 @@ Faults (FAULTS):
 - truncated_file: the day's Parquet file cut to half its bytes (unreadable by pyarrow).
 - missing_column: dwell_seconds dropped.
 - empty_day: the day's file replaced by one with the contract columns and zero rows.
+- day_without_marker: the day's `_SUCCESS` marker removed, as when an upload stops before the end.
+- stray_file: a copy of the day's file left beside it as STRAY_SUFFIX (a producer's backup), a
+  file the loader does not read.
+- bad_day_folder: the day delivered under `date=YYYYMMDD` instead of `date=YYYY-MM-DD`.
+- fractional_ids: post_id written as a DOUBLE column, a share of rows off by a half (15.5).
+- nan_dwell: dwell_seconds NaN on a share of rows.
+- zoned_timestamps: not a defect but a form: the day rewritten as CSV (part-0.csv) with event_at
+  as ISO text in local time with the offset ZONED_OFFSET; it must load as the same UTC instants.
 
 Faults on the dimension deliveries (users, creators, posts, subscriptions) are in
 recsys.datagen.dimension_faults.
@@ -35,12 +44,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from recsys.datagen.clock import US_PER_DAY, as_datetime64, day_start_us
 from recsys.datagen.files import contract_schema, write_parquet
 from recsys.ingest.landing import (
     DAY_COMPLETE_MARKER,
+    DAY_FOLDER_PREFIX,
     EVENTS,
     POSTS,
     USERS,
@@ -59,6 +70,12 @@ FAULTS: tuple[str, ...] = (
     "truncated_file",
     "missing_column",
     "empty_day",
+    "day_without_marker",
+    "stray_file",
+    "bad_day_folder",
+    "fractional_ids",
+    "nan_dwell",
+    "zoned_timestamps",
 )
 # Share of the day's rows a row-level fault touches (at least one row).
 FAULT_SHARE = 0.05
@@ -67,6 +84,10 @@ FUTURE_YEARS = 50
 BOT_EVENTS = 5_000
 BOT_DWELL_SECONDS = 1.0
 DROPPED_COLUMN = "dwell_seconds"
+STRAY_SUFFIX = ".bak"
+FRACTIONAL_ID_COLUMN = "post_id"
+# India's offset: a half-hour, so a loader keeping only whole hours would show it too.
+ZONED_OFFSET = dt.timedelta(hours=5, minutes=30)
 # Random stream of the faults, apart from the generator's streams (see platform.py).
 FAULT_STREAM = 100
 
@@ -104,6 +125,22 @@ def apply_fault(landing: Path, fault: str, day: dt.date, seed: int) -> FaultRepo
     table = pq.read_table(path)
     n = table.num_rows
     ids = table.column("event_id")
+    if fault == "day_without_marker":
+        marker = folder / DAY_COMPLETE_MARKER
+        marker.unlink()
+        return _report(fault, day, (marker,), n, n, ids, np.arange(n))
+    if fault == "stray_file":
+        stray = path.with_name(path.name + STRAY_SUFFIX)
+        temporary = stray.with_name(f".{stray.name}.tmp")
+        temporary.write_bytes(path.read_bytes())
+        os.replace(temporary, stray)
+        return _report(fault, day, (stray,), n, n, ids, np.arange(n))
+    if fault == "bad_day_folder":
+        renamed = folder.with_name(f"{DAY_FOLDER_PREFIX}{day:%Y%m%d}")
+        os.replace(folder, renamed)
+        return _report(fault, day, (renamed,), n, n, ids, np.arange(n), folder=renamed.name)
+    if fault == "zoned_timestamps":
+        return _zoned(path, table, day)
     if fault == "duplicate_events":
         rows = choose_rows(n, rng)
         target = _next_part(folder)
@@ -126,6 +163,15 @@ def apply_fault(landing: Path, fault: str, day: dt.date, seed: int) -> FaultRepo
     details: dict[str, object] = {}
     if fault == "null_keys":
         table = replace_rows(table, "user_id", rows, None)
+    elif fault == "nan_dwell":
+        table = replace_rows(table, "dwell_seconds", rows, float("nan"))
+    elif fault == "fractional_ids":
+        index = table.schema.get_field_index(FRACTIONAL_ID_COLUMN)
+        as_double = table.column(FRACTIONAL_ID_COLUMN).cast(pa.float64())
+        table = table.set_column(index, FRACTIONAL_ID_COLUMN, as_double)
+        halves = as_double.to_numpy()[rows] + 0.5
+        table = replace_rows(table, FRACTIONAL_ID_COLUMN, rows, halves)
+        details = {"column": FRACTIONAL_ID_COLUMN}
     elif fault == "unknown_event_types":
         table = replace_rows(table, "event_type", rows, UNKNOWN_EVENT_TYPE)
     elif fault == "future_timestamps":
@@ -233,6 +279,27 @@ def _truncate(path: Path, day: dt.date) -> FaultReport:
     return _report(
         "truncated_file", day, (path,), n, 0, ids, np.arange(n),
         bytes_before=len(data), bytes_after=len(data) // 2,
+    )  # fmt: skip
+
+
+def _zoned(path: Path, table: pa.Table, day: dt.date) -> FaultReport:
+    """The day as CSV with event_at as local time plus its offset, the way a spreadsheet or
+    another warehouse's export writes instants; the Parquet file it replaces is removed."""
+    local = pc.add(table.column("event_at"), pa.scalar(ZONED_OFFSET, pa.duration("us")))
+    minutes = int(ZONED_OFFSET.total_seconds()) // 60
+    offset = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    # Arrow's %S carries the microseconds of a timestamp("us") column (SS.ffffff).
+    text = pc.binary_join_element_wise(pc.strftime(local, "%Y-%m-%dT%H:%M:%S"), offset, "")
+    zoned = table.set_column(table.schema.get_field_index("event_at"), "event_at", text)
+    target = path.with_suffix(".csv")
+    temporary = target.with_name(f".{target.name}.tmp")
+    pa_csv.write_csv(zoned, temporary)
+    os.replace(temporary, target)
+    path.unlink()
+    n = table.num_rows
+    return _report(
+        "zoned_timestamps", day, (target,), n, n, table.column("event_id"), np.arange(n),
+        offset=offset,
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,12 @@ SUBSCRIPTION_TIERS: tuple[str, ...] = ("free", "paid")
 
 DAY_FOLDER_PREFIX = "date="
 DAY_COMPLETE_MARKER = "_SUCCESS"
-ACCEPTED_SUFFIXES: tuple[str, ...] = (".parquet", ".csv")
+# The file forms a table folder may hold, matched case-insensitively: Parquet, CSV, gzipped CSV.
+# Anything else in a table folder (another extension, a sub-folder, a `.tmp` upload) refuses the
+# load naming it; hidden files (`.DS_Store`, `.part-0.parquet.crc`, an uploader's hidden temporary
+# file) are ignored, as every Hadoop-style reader ignores them.
+ACCEPTED_SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")
+_DAY_FOLDER = re.compile(r"date=(\d{4})-(\d{2})-(\d{2})")
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,9 @@ class TableContract:
     key: str
     partitioned_by_day: bool = False
     description: str = ""
+    # Columns that may legitimately be NULL in every row of a delivery (any other all-NULL
+    # contracted column is refused: it is a broken export, not data).
+    may_be_all_null: tuple[str, ...] = ()
 
     def folder(self, landing_root: Path) -> Path:
         return landing_root / self.name
@@ -75,6 +84,7 @@ SUBSCRIPTIONS = TableContract(
     },
     key="subscription_id",
     description="Free or paid subscriptions of users to creators; ended_at is null while active.",
+    may_be_all_null=("ended_at",),
 )
 EVENTS = TableContract(
     name="events",
@@ -101,13 +111,34 @@ def day_folder(landing_root: Path, day: dt.date) -> Path:
 
 
 def parse_day_folder(folder: Path) -> dt.date | None:
-    """The day a `date=YYYY-MM-DD` folder holds, or None for any other folder."""
-    if not folder.name.startswith(DAY_FOLDER_PREFIX):
+    """The day a `date=YYYY-MM-DD` folder holds, or None for any other name.
+
+    Exactly that form: `date=20260909` or `date=2026-W37-3`, which Python's ISO parser would
+    read as 2026-09-09, are not day folders.
+    """
+    match = _DAY_FOLDER.fullmatch(folder.name)
+    if match is None:
         return None
     try:
-        return dt.date.fromisoformat(folder.name.removeprefix(DAY_FOLDER_PREFIX))
+        return dt.date(*(int(part) for part in match.groups()))
     except ValueError:
         return None
+
+
+def invalid_event_entries(landing_root: Path) -> list[str]:
+    """Entries of landing/events that are not `date=YYYY-MM-DD` folders (hidden files aside).
+
+    They are never loaded; the sensor and the ingest run warn about each so none goes unseen.
+    """
+    events_root = EVENTS.folder(landing_root)
+    if not events_root.is_dir():
+        return []
+    return sorted(
+        entry.name
+        for entry in events_root.iterdir()
+        if not entry.name.startswith(".")
+        and not (entry.is_dir() and parse_day_folder(entry) is not None)
+    )
 
 
 def complete_event_days(landing_root: Path) -> list[dt.date]:
@@ -123,6 +154,16 @@ def complete_event_days(landing_root: Path) -> list[dt.date]:
     return sorted(days)
 
 
+def file_format(path: Path) -> str | None:
+    """'parquet' or 'csv' for a file name the loader reads (any case), else None."""
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "parquet"
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    return None
+
+
 def data_files(folder: Path) -> list[Path]:
     """The Parquet or CSV files of one table folder (or day folder), in name order."""
     if not folder.is_dir():
@@ -130,7 +171,21 @@ def data_files(folder: Path) -> list[Path]:
     return sorted(
         path
         for path in folder.iterdir()
-        if path.is_file() and path.suffix in ACCEPTED_SUFFIXES and not path.name.startswith(".")
+        if path.is_file() and file_format(path) is not None and not path.name.startswith(".")
+    )
+
+
+def unreadable_entries(folder: Path) -> list[Path]:
+    """Entries of a table (or day) folder the loader would not read: any file that is neither a
+    data file nor the `_SUCCESS` marker, and any sub-folder. Hidden entries are ignored."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if not path.name.startswith(".")
+        and path.name != DAY_COMPLETE_MARKER
+        and not (path.is_file() and file_format(path) is not None)
     )
 
 

@@ -1,6 +1,9 @@
 """Load landing files into the warehouse's raw schema, enforcing the landing contract.
 
-Every load is one DuckDB transaction: a table or a day is replaced whole or not at all, and
+Every value converts to its contract type exactly, or the load is refused with a message naming the
+file, the column and an example row (`conversion.py` holds the rules). A delivery is complete and
+well-formed, or it is refused. Every load is one DuckDB transaction: a table or a set of days is
+replaced whole or not at all, so after a refusal the warehouse holds what it held before, and
 loading the same day twice leaves one copy.
 """
 
@@ -13,15 +16,36 @@ from pathlib import Path
 
 import duckdb
 
-from recsys.ingest.landing import EVENTS, TableContract, data_files, day_folder
+from recsys.ingest.conversion import (
+    LandingFileError,
+    TimestampBounds,
+    check_file,
+    typed_select,
+)
+from recsys.ingest.landing import (
+    DAY_COMPLETE_MARKER,
+    EVENTS,
+    TableContract,
+    complete_event_days,
+    data_files,
+    day_folder,
+    unreadable_entries,
+)
 from recsys.warehouse import transaction
+
+__all__ = [
+    "EVENT_DATE_COLUMN",
+    "RAW_SCHEMA",
+    "LandingFileError",
+    "LoadResult",
+    "TimestampBounds",
+    "load_dimension_table",
+    "load_event_days",
+    "raw_table_name",
+]
 
 RAW_SCHEMA = "raw"
 EVENT_DATE_COLUMN = "event_date"
-
-
-class LandingFileError(ValueError):
-    """A landing file is missing, unreadable or breaks the contract; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -39,25 +63,47 @@ def raw_table_name(contract: TableContract) -> str:
 
 
 def load_dimension_table(
-    conn: duckdb.DuckDBPyConnection, contract: TableContract, landing_root: Path
+    conn: duckdb.DuckDBPyConnection,
+    contract: TableContract,
+    landing_root: Path,
+    bounds: TimestampBounds | None = None,
 ) -> LoadResult:
-    """Replace raw.<table> with the contents of the table's landing folder."""
-    files = _required_files(contract.folder(landing_root), contract)
-    select = _typed_select(conn, contract, files)
+    """Replace raw.<table> with the contents of the table's landing folder.
+
+    Timestamps must lie between `bounds.earliest` and `bounds.max_ahead` past the end of the
+    newest complete day of events in the landing zone (the data's own date; now, without events).
+    """
+    folder = contract.folder(landing_root)
+    files = _required_files(folder, contract)
+    window = (bounds or TimestampBounds()).window(_data_as_of(landing_root))
+    selects = [typed_select(check_file(conn, contract, path, window)) for path in files]
     table = raw_table_name(contract)
     with transaction(conn):
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
-        conn.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
-    rows = _count(conn, table)
+        conn.execute(f"CREATE OR REPLACE TABLE {table} AS {' UNION ALL '.join(selects)}")
+        rows = _count(conn, table)
+        if rows == 0:
+            raise LandingFileError(
+                f"The delivery of table '{contract.name}' in {folder} holds no rows "
+                f"({', '.join(path.name for path in files)}); an empty dimension delivery is "
+                "refused"
+            )
+        _refuse_all_null_columns(conn, contract, table, "", files)
     return LoadResult(table=table, files=tuple(files), rows_loaded=rows, rows_in_table=rows)
 
 
 def load_event_days(
     conn: duckdb.DuckDBPyConnection, landing_root: Path, days: Sequence[dt.date]
 ) -> LoadResult:
-    """Replace the given days of raw.events with their landing folders, all in one transaction."""
-    files_by_day = {day: _required_files(day_folder(landing_root, day), EVENTS) for day in days}
-    selects = {day: _typed_select(conn, EVENTS, files) for day, files in files_by_day.items()}
+    """Replace the given days of raw.events with their landing folders, all in one transaction.
+
+    Each day must be complete: its folder carries the `_SUCCESS` marker.
+    """
+    files_by_day = {day: _required_day_files(landing_root, day) for day in days}
+    selects = {
+        day: " UNION ALL ".join(typed_select(check_file(conn, EVENTS, path)) for path in files)
+        for day, files in files_by_day.items()
+    }
     table = raw_table_name(EVENTS)
     rows_loaded = 0
     with transaction(conn):
@@ -69,6 +115,9 @@ def load_event_days(
                 [day],
             ).fetchone()
             rows_loaded += inserted[0] if inserted else 0
+            _refuse_all_null_columns(
+                conn, EVENTS, table, f"{EVENT_DATE_COLUMN} = DATE '{day}'", files_by_day[day]
+            )
     all_files = tuple(path for files in files_by_day.values() for path in files)
     return LoadResult(
         table=table, files=all_files, rows_loaded=rows_loaded, rows_in_table=_count(conn, table)
@@ -84,7 +133,26 @@ def _create_events_table(conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _required_day_files(landing_root: Path, day: dt.date) -> list[Path]:
+    folder = day_folder(landing_root, day)
+    files = _required_files(folder, EVENTS)
+    if not (folder / DAY_COMPLETE_MARKER).is_file():
+        raise LandingFileError(
+            f"Day folder {folder} has no {DAY_COMPLETE_MARKER} marker: the delivery of "
+            f"{day} is not complete (the marker is written last, after every file)"
+        )
+    return files
+
+
 def _required_files(folder: Path, contract: TableContract) -> list[Path]:
+    unread = unreadable_entries(folder)
+    if unread:
+        raise LandingFileError(
+            f"Landing folder {folder} (table '{contract.name}') holds "
+            f"{', '.join(repr(path.name) for path in unread)}, which the loader does not read: "
+            "every entry must be a .parquet, .csv or .csv.gz file (any case) or the "
+            f"{DAY_COMPLETE_MARKER} marker; remove it or deliver it in one of those forms"
+        )
     files = data_files(folder)
     if not files:
         raise LandingFileError(
@@ -93,89 +161,36 @@ def _required_files(folder: Path, contract: TableContract) -> list[Path]:
     return files
 
 
-def _typed_select(
-    conn: duckdb.DuckDBPyConnection, contract: TableContract, files: list[Path]
-) -> str:
-    """A SELECT over the files that yields exactly the contract's columns and types.
-
-    Each file is checked on its own first, so an error names the file at fault.
-    """
-    for path in files:
-        _check_file(conn, contract, path)
-    reader = _reader_sql(contract, files)
-    columns = ", ".join(
-        f"CAST({name} AS {dtype}) AS {name}" for name, dtype in contract.columns.items()
-    )
-    return f"SELECT {columns} FROM {reader}"
-
-
-def _check_file(conn: duckdb.DuckDBPyConnection, contract: TableContract, path: Path) -> None:
-    reader = _reader_sql(contract, [path])
-    try:
-        described = conn.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
-    except duckdb.Error as error:
-        raise LandingFileError(
-            f"Cannot read landing file {path} (table '{contract.name}'): {error}"
-        ) from error
-    present = {str(row[0]): str(row[1]) for row in described}
-    missing = [name for name in contract.columns if name not in present]
-    if missing:
-        raise LandingFileError(
-            f"Landing file {path} (table '{contract.name}') lacks column(s) {', '.join(missing)}; "
-            f"the contract expects {', '.join(contract.columns)}"
-        )
-    # Parquet carries types: text where the contract wants numbers or times is a producer bug, not
-    # a format choice (CSV is text by nature and is cast below).
-    if path.suffix == ".parquet":
-        as_text = [
-            name
-            for name, dtype in contract.columns.items()
-            if present[name] == "VARCHAR" and dtype != "VARCHAR"
-        ]
-        if as_text:
-            expected = ", ".join(f"{name} as {contract.columns[name]}" for name in as_text)
-            raise LandingFileError(
-                f"Landing file {path} (table '{contract.name}') stores {', '.join(as_text)} as "
-                f"text; the contract expects {expected}"
-            )
-    # Columns already stored with the contract's type need no scan; only the others are checked
-    # value by value, which keeps well-typed Parquet as cheap as a plain load.
-    to_cast = [name for name, dtype in contract.columns.items() if present[name] != dtype]
-    if not to_cast:
+def _refuse_all_null_columns(
+    conn: duckdb.DuckDBPyConnection,
+    contract: TableContract,
+    table: str,
+    where: str,
+    files: Sequence[Path],
+) -> None:
+    """A contracted column NULL on every row of a non-empty delivery is a broken export."""
+    columns = [name for name in contract.columns if name not in contract.may_be_all_null]
+    counts = ", ".join(f'count("{name}")' for name in columns)
+    row = conn.execute(
+        f"SELECT count(*), {counts} FROM {table}" + (f" WHERE {where}" if where else "")
+    ).fetchone()
+    if not row or row[0] == 0:
         return
-    casts = ", ".join(
-        f"count(TRY_CAST({name} AS {contract.columns[name]})) = count({name})" for name in to_cast
-    )
-    try:
-        castable = conn.execute(f"SELECT {casts} FROM {reader}").fetchone()
-    except duckdb.Error as error:
+    empty = [name for name, count in zip(columns, row[1:], strict=True) if count == 0]
+    if empty:
         raise LandingFileError(
-            f"Cannot read landing file {path} (table '{contract.name}'): {error}"
-        ) from error
-    bad = [name for name, ok in zip(to_cast, castable or (), strict=True) if not ok]
-    if bad:
-        expected = ", ".join(f"{name} as {contract.columns[name]}" for name in bad)
-        raise LandingFileError(
-            f"Landing file {path} (table '{contract.name}') has values that cannot be read as "
-            f"{expected}"
+            f"Landing files {', '.join(str(path) for path in files)} (table '{contract.name}') "
+            f"hold no value at all in column(s) {', '.join(empty)} ({row[0]} rows, every one "
+            "NULL); an all-NULL contracted column is refused"
         )
 
 
-def _reader_sql(contract: TableContract, files: Sequence[Path]) -> str:
-    paths = "[" + ", ".join(_sql_string(str(path)) for path in files) + "]"
-    if all(path.suffix == ".parquet" for path in files):
-        return f"read_parquet({paths}, union_by_name = true)"
-    if all(path.suffix == ".csv" for path in files):
-        # Every column is read as text and cast by the contract, so CSV and Parquet load alike.
-        return f"read_csv({paths}, header = true, all_varchar = true, union_by_name = true)"
-    raise LandingFileError(
-        f"Table '{contract.name}' mixes Parquet and CSV files in one folder: "
-        + ", ".join(str(path) for path in files)
-    )
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _data_as_of(landing_root: Path) -> dt.datetime:
+    """The end of the newest complete day of events, or now (naive UTC) without any."""
+    days = complete_event_days(landing_root)
+    if days:
+        return dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _count(conn: duckdb.DuckDBPyConnection, table: str) -> int:

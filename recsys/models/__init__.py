@@ -1,1 +1,2 @@
-"""Models: interactions, ALS, popularity, oracle, content, evaluation, tracking, the gate."""
+"""Models: interactions, ALS, popularity, oracle, content, evaluation, training, tracking, the gate,
+and the artifact store that hands them from asset to asset."""

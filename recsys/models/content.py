@@ -33,6 +33,14 @@ class ContentParams:
 
 
 @dataclass(frozen=True)
+class Embeddings:
+    """Unit-length float32 vectors (n, dims), row i the vector of item ids[i]."""
+
+    ids: np.ndarray
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True)
 class ContentModel:
     """A fitted TF-IDF -> SVD -> L2 pipeline that embeds post texts and search queries."""
 

@@ -19,6 +19,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+# The cutoff the models are judged and gated at (ndcg_at_10, category_agreement_at_10).
+K = 10
+# A post's K nearest posts sharing its category: the content model's topical coherence.
+CATEGORY_AGREEMENT = f"category_agreement_at_{K}"
+
 
 @dataclass(frozen=True)
 class EvaluationResult:

@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from recsys.models.evaluation import CATEGORY_AGREEMENT, K
+
 
 @dataclass(frozen=True)
 class GatePolicy:
@@ -18,9 +20,15 @@ class GatePolicy:
     does not block every refresh while a real drop still does.
     """
 
-    metric: str = "ndcg_at_10"
+    metric: str = f"ndcg_at_{K}"
     min_lift_over_popularity: float = 1.10
     max_regression_vs_champion: float = 0.02
+
+
+# The ALS gate judges holdout nDCG against popularity; the content gate judges topical coherence
+# against chance, which any embedding beats a little, so it must beat it by far more (3x).
+ALS_GATE = GatePolicy()
+CONTENT_GATE = GatePolicy(metric=CATEGORY_AGREEMENT, min_lift_over_popularity=3.0)
 
 
 @dataclass(frozen=True)

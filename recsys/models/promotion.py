@@ -45,7 +45,8 @@ def gate_version(
     """Judge `version` by its holdout metrics against its floor (metrics named floor_prefix +
     metric, e.g. popularity_ndcg_at_10) and the current champion; promote it if it passes.
 
-    Judging the champion against itself (a re-run) compares equal metrics and passes.
+    Judging the champion against itself (a re-run on the same inputs reuses its version)
+    compares equal metrics and passes; the alias is left where it is.
     """
     candidate = version_record(config, model_name, version).holdout_metrics
     floor_name = f"{floor_prefix}{policy.metric}"
@@ -58,7 +59,7 @@ def gate_version(
         current.holdout_metrics if current is not None else None,
         policy,
     )
-    if decision.passed:
+    if decision.passed and (current is None or current.version != version):
         promote(config, model_name, version)
     after = version if decision.passed else (current.version if current else None)
     return GateOutcome(model_name, version, decision, current.version if current else None, after)

@@ -135,6 +135,35 @@ def register_version(
     return int(version.version)
 
 
+def find_run(config: TrackingConfig, tags: Mapping[str, str]) -> str | None:
+    """The newest FINISHED run of the experiment carrying all these tags, or None."""
+    client = _client(config)
+    experiment = client.get_experiment_by_name(config.experiment)
+    if experiment is None:
+        return None
+    conditions = [f"tags.{key} = '{value}'" for key, value in tags.items()]
+    runs = client.search_runs(
+        [experiment.experiment_id],
+        " and ".join([*conditions, "attributes.status = 'FINISHED'"]),
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+    )
+    return runs[0].info.run_id if runs else None
+
+
+def run_metrics(config: TrackingConfig, run_id: str) -> dict[str, float]:
+    """The metrics a run logged."""
+    return dict(_client(config).get_run(run_id).data.metrics)
+
+
+def find_version(config: TrackingConfig, model_name: str, tag: str, value: str) -> int | None:
+    """The newest registered version of model_name whose tag holds value, or None."""
+    client = _client(config)
+    versions = client.search_model_versions(f"name = '{model_name}'")
+    matching = [int(v.version) for v in versions if v.tags.get(tag) == value]
+    return max(matching, default=None)
+
+
 def promote(config: TrackingConfig, model_name: str, version: int, alias: str = CHAMPION) -> None:
     """Point alias (the champion by default) at version; the previous holder loses it."""
     _client(config).set_registered_model_alias(model_name, alias, str(version))

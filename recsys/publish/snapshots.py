@@ -12,17 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from recsys.identifiers import checked_table
+
 CURRENT = "current"
 MANIFEST = "_snapshot.json"
 KEEP = 3
-_TABLE = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,9 @@ def publish(
     conn: duckdb.DuckDBPyConnection, tables: list[str], root: Path, keep: int = KEEP
 ) -> Snapshot:
     """Write `tables` (schema.name) of the warehouse as a new snapshot and make it current."""
-    missing = [table for table in tables if not _TABLE.match(table)]
-    if missing:
-        raise ValueError(f"not schema.table names: {missing}")
+    # Every name first, so a bad one leaves nothing half-written behind.
+    for table in tables:
+        checked_table(table)
     root.mkdir(parents=True, exist_ok=True)
     created = dt.datetime.now(dt.UTC)
     name = created.strftime("%Y%m%dT%H%M%S%fZ")
@@ -78,8 +78,10 @@ def current(root: Path) -> Snapshot:
 def attach(conn: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> list[str]:
     """Create one view per snapshot table (schema.name), so queries read like the warehouse."""
     for table in snapshot.tables:
-        if not _TABLE.match(table):
-            raise ValueError(f"{snapshot.folder / MANIFEST} names a table {table!r}")
+        try:
+            checked_table(table)
+        except ValueError as error:
+            raise ValueError(f"{snapshot.folder / MANIFEST}: {error}") from None
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.')[0]}")
         source = f"read_parquet('{snapshot.path(table)}')"
         conn.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {source}")

@@ -30,6 +30,25 @@ SIDECAR_KEYS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class IndexParams:
+    """How an index is built; search_k None queries with the default (see AnnIndex.search_k)."""
+
+    n_trees: int = 50
+    search_k: int | None = None
+    seed: int = 7
+
+
+@dataclass(frozen=True)
+class RecallCheck:
+    """An index must find at least `min_recall` of the exact top k of its own items (sampled)."""
+
+    k: int = 10
+    min_recall: float = 0.95
+    sample: int = 500
+    seed: int = 7
+
+
 @dataclass
 class AnnIndex:
     """An Annoy index whose items are identified by `ids` (row i of the index is item ids[i])."""
@@ -104,7 +123,7 @@ class AnnIndex:
 
     def save(self, path: Path | str) -> None:
         """Write `<path>.ann`, `<path>.ids.npy` and the `<path>.json` sidecar describing both."""
-        ann_file, ids_file, sidecar_file = _files(path)
+        ann_file, ids_file, sidecar_file = index_files(path)
         self.annoy.save(str(ann_file))  # Annoy then memory-maps the saved file
         np.save(ids_file, self.ids)
         sidecar = {
@@ -128,7 +147,7 @@ class AnnIndex:
     @classmethod
     def load(cls, path: Path | str) -> AnnIndex:
         """Memory-map an index written by `save`; refuses files that don't match their sidecar."""
-        ann_file, ids_file, sidecar_file = _files(path)
+        ann_file, ids_file, sidecar_file = index_files(path)
         for file in (ann_file, ids_file, sidecar_file):
             if not file.is_file():
                 raise FileNotFoundError(f"ANN index file {file} does not exist")
@@ -298,12 +317,19 @@ def recall_at_k(
     return float(np.mean(hits) / exact_ids.shape[1])
 
 
+def self_recall(index: AnnIndex, check: RecallCheck = RecallCheck()) -> float:
+    """Recall@k of the index against exact search, its own items as the queries."""
+    vectors = index.vectors()
+    return recall_at_k(index, vectors, vectors, check.k, check.sample, check.seed)
+
+
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-def _files(path: Path | str) -> tuple[Path, Path, Path]:
+def index_files(path: Path | str) -> tuple[Path, Path, Path]:
+    """The files an index saved at `path` consists of: the Annoy trees, the ids, the sidecar."""
     return Path(f"{path}.ann"), Path(f"{path}.ids.npy"), Path(f"{path}.json")
 
 

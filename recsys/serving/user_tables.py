@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.models.als import AlsFactors, recommend
+from recsys.serving.inputs import CreatorInputs
 from recsys.serving.top_n import top_n_per_group
 
 SOURCE_MODEL = "als"
@@ -19,10 +20,20 @@ SOURCE_FALLBACK = "popular_and_fresh"
 
 
 @dataclass(frozen=True)
+class TableSizes:
+    """Rows per subject of each served table (the similar-item tables included)."""
+
+    creators_per_user: int = 20
+    posts_per_user: int = 20
+    similar_per_item: int = 10
+
+
+@dataclass(frozen=True)
 class FeedParams:
     """How the post feed and notifications pick and score recent posts."""
 
-    creators_per_user: int = 50
+    # Posts are drawn from the user's best-matching creators: this many, not a table size.
+    candidate_creators: int = 50
     recent_days: float = 7.0
     freshness_half_life_days: float = 2.0
     notification_window_days: float = 1.0
@@ -80,6 +91,15 @@ def user_creators(
     return table.astype({"rank": "int32", "score": "float32"})
 
 
+def user_creators_table(factors: AlsFactors, inputs: CreatorInputs, n: int) -> pd.DataFrame:
+    """`user_creators` for the served users, with `fallback_creators` for those without history.
+
+    The fallback list is 2n long: a cold user's subscriptions are taken out of it, n must remain.
+    """
+    fallback = fallback_creators(inputs.creators, 2 * n)
+    return user_creators(factors, inputs.users, inputs.subscribed, fallback, n)
+
+
 def user_posts(
     factors: AlsFactors,
     user_ids: np.ndarray,
@@ -101,7 +121,7 @@ def user_posts(
     recent = _recent_posts(posts, as_of, window, params.freshness_half_life_days)
     users = pd.unique(np.asarray(user_ids, dtype=np.int64))
     known = users[factors.user_rows(users) >= 0]
-    top = recommend(factors, None, known, params.creators_per_user)
+    top = recommend(factors, None, known, params.candidate_creators)
     candidates = top[["user_id", "creator_id", "score"]].merge(
         recent[["post_id", "creator_id", "freshness"]], on="creator_id"
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from resources.settings import PROJECT_ROOT
+from recsys.settings import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags chromium keeps calling out to a closed network.

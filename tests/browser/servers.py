@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resources.settings import DATA_DIR_VAR, PROJECT_ROOT
+from recsys.settings import DATA_DIR_VAR, PROJECT_ROOT
 from scripts.ui import live_group_members, stop_group
 
 HOST = "127.0.0.1"

@@ -351,3 +351,12 @@ def test_cli_writes_a_tiny_platform_and_refuses_to_overwrite_it_unless_asked(
     assert replaced.returncode == 0, replaced.stderr
     assert complete_event_days(landing)[0] == dt.date(2026, 10, 1)
     assert len(complete_event_days(landing)) == SCALES["tiny"].n_days
+
+
+def test_cli_without_out_writes_the_projects_landing_zone_and_truth(project_settings) -> None:
+    from recsys.datagen.cli import main
+
+    assert main(["--scale", "tiny", "--seed", "3"]) == 0
+
+    assert len(complete_event_days(project_settings.landing_dir)) == SCALES["tiny"].n_days
+    assert (project_settings.truth_dir / USER_TOPICS_FILE).exists()

@@ -4,11 +4,13 @@ unchanged."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,6 +29,8 @@ from recsys.datagen.drift import DWELL_FACTOR
 from recsys.datagen.faults import (
     BOT_EVENTS,
     FAULTS,
+    FRACTIONAL_ID_COLUMN,
+    STRAY_SUFFIX,
     UNKNOWN_EVENT_TYPE,
     FaultReport,
     apply_fault,
@@ -34,6 +38,7 @@ from recsys.datagen.faults import (
 from recsys.ingest.landing import (
     CREATORS,
     DAY_COMPLETE_MARKER,
+    DIMENSION_TABLES,
     EVENTS,
     POSTS,
     SUBSCRIPTIONS,
@@ -41,7 +46,9 @@ from recsys.ingest.landing import (
     complete_event_days,
     data_files,
     day_folder,
+    invalid_event_entries,
 )
+from recsys.ingest.raw_loading import LandingFileError, load_dimension_table, load_event_days
 
 SEED = 7
 FAULT_DAY = DEFAULT_START + dt.timedelta(days=5)
@@ -75,6 +82,10 @@ def read_day(landing: Path, day: dt.date) -> pa.Table:
     return pa.concat_tables(pq.read_table(path) for path in data_files(day_folder(landing, day)))
 
 
+# Faults on the delivery itself: the day no longer counts as complete.
+INCOMPLETE_DAY_FAULTS = {"day_without_marker": (), "bad_day_folder": (f"date={FAULT_DAY:%Y%m%d}",)}
+
+
 @pytest.mark.parametrize("fault", FAULTS)
 def test_each_fault_changes_only_its_day_and_keeps_it_complete(
     clean: Path, tmp_path: Path, fault: str
@@ -85,9 +96,14 @@ def test_each_fault_changes_only_its_day_and_keeps_it_complete(
     assert isinstance(report, FaultReport) and report.fault == fault and report.day == FAULT_DAY
     after = day_bytes(landing)
     changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
-    assert changed and {folder for folder, _ in changed} == {f"date={FAULT_DAY.isoformat()}"}
-    assert complete_event_days(landing) == DAYS
-    assert (day_folder(landing, FAULT_DAY) / DAY_COMPLETE_MARKER).exists()
+    extra_folders = set(INCOMPLETE_DAY_FAULTS.get(fault, ()))
+    assert changed
+    assert {folder for folder, _ in changed} == {f"date={FAULT_DAY.isoformat()}", *extra_folders}
+    if fault in INCOMPLETE_DAY_FAULTS:
+        assert complete_event_days(landing) == [day for day in DAYS if day != FAULT_DAY]
+    else:
+        assert complete_event_days(landing) == DAYS
+        assert (day_folder(landing, FAULT_DAY) / DAY_COMPLETE_MARKER).exists()
     assert not [p for p in landing.rglob("*") if p.name.endswith(".tmp")]
     # Deterministic per seed.
     again = copy_of(clean, tmp_path / "again")
@@ -173,6 +189,50 @@ def test_faults_produce_exactly_the_described_defects(clean: Path, tmp_path: Pat
     assert FAULT_DAY in complete_event_days(landing)
 
 
+def test_platform_faults_produce_exactly_the_described_defects(clean: Path, tmp_path: Path) -> None:
+    original = read_day(clean / "landing", FAULT_DAY)
+    folder = day_folder(clean / "landing", FAULT_DAY)
+
+    def faulty(fault: str) -> tuple[FaultReport, Path]:
+        landing = copy_of(clean, tmp_path / fault)
+        return apply_fault(landing, fault, FAULT_DAY, SEED), landing
+
+    report, landing = faulty("day_without_marker")
+    assert report.files == (day_folder(landing, FAULT_DAY) / DAY_COMPLETE_MARKER,)
+    assert not report.files[0].exists() and read_day(landing, FAULT_DAY).equals(original)
+
+    report, landing = faulty("stray_file")
+    (stray,) = report.files
+    assert stray.name == f"{data_files(folder)[0].name}{STRAY_SUFFIX}"
+    assert stray.read_bytes() == data_files(folder)[0].read_bytes()
+
+    report, landing = faulty("bad_day_folder")
+    assert not day_folder(landing, FAULT_DAY).exists()
+    assert invalid_event_entries(landing) == [f"date={FAULT_DAY:%Y%m%d}"]
+    assert sorted(p.name for p in report.files[0].iterdir()) == sorted(
+        p.name for p in folder.iterdir()
+    )
+
+    report, landing = faulty("fractional_ids")
+    table = read_day(landing, FAULT_DAY)
+    post_ids = table.column(FRACTIONAL_ID_COLUMN)
+    assert post_ids.type == pa.float64()
+    fractional = pc.not_equal(post_ids, pc.floor(post_ids))
+    assert set(table.column("event_id").filter(fractional).to_pylist()) == set(report.event_ids)
+    assert pc.equal(pc.floor(post_ids), original.column("post_id").cast(pa.float64())).to_pylist()
+
+    report, landing = faulty("nan_dwell")
+    table = read_day(landing, FAULT_DAY)
+    nan = pc.is_nan(table.column("dwell_seconds"))
+    assert set(table.column("event_id").filter(nan).to_pylist()) == set(report.event_ids)
+    assert 0 < len(report.event_ids) < table.num_rows
+
+    report, landing = faulty("zoned_timestamps")
+    (written,) = report.files
+    assert [p.name for p in data_files(day_folder(landing, FAULT_DAY))] == [written.name]
+    assert written.read_text().splitlines()[1].split(",")[4].endswith('+05:30"')
+
+
 def test_unknown_fault_or_missing_day_is_refused(clean: Path) -> None:
     with pytest.raises(ValueError, match="unknown fault"):
         apply_fault(clean / "landing", "meteor", FAULT_DAY, SEED)
@@ -189,10 +249,11 @@ def test_each_dimension_fault_rewrites_only_its_table_file(
     report = apply_dimension_fault(landing, fault, SEED)
     table = DIMENSION_FAULTS[fault].name
     assert isinstance(report, DimensionFaultReport) and report.table == table
-    assert report.files == (DIMENSION_FAULTS[fault].folder(landing) / f"{table}.parquet",)
+    written = f"{table}.csv" if fault == "header_only_dimension" else f"{table}.parquet"
+    assert report.files == (DIMENSION_FAULTS[fault].folder(landing) / written,)
     after = day_bytes(landing)
     changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
-    assert changed == {(table, f"{table}.parquet")}
+    assert changed == {(table, f"{table}.parquet"), (table, written)}
     assert complete_event_days(landing) == DAYS
     assert not [p for p in landing.rglob("*") if p.name.endswith(".tmp")]
     # Deterministic per seed.
@@ -242,6 +303,89 @@ def test_dimension_faults_produce_exactly_the_described_defects(
     parsed = pc.cast(creators.column("created_at"), pa.timestamp("us"))
     assert parsed.equals(original.column("created_at"))
     assert len(report.ids) == creators.num_rows
+
+
+def test_a_header_only_dimension_delivery_replaces_the_file_with_a_header(
+    clean: Path, tmp_path: Path
+) -> None:
+    landing = copy_of(clean, tmp_path)
+    report = apply_dimension_fault(landing, "header_only_dimension", SEED)
+    assert [p.name for p in data_files(USERS.folder(landing))] == ["users.csv"]
+    assert report.files[0].read_text() == ",".join(USERS.columns) + "\n"
+    assert report.rows_after == 0 and len(report.ids) == report.rows_before > 0
+
+
+# What the raw load says for each fault the README says it stops (README: the fault table).
+RAW_LOAD_REFUSALS: dict[str, str] = {
+    "wrong_types": "stores user_id as text",
+    "truncated_file": "Cannot read landing file",
+    "missing_column": "lacks column(s) dwell_seconds",
+    "day_without_marker": f"has no {DAY_COMPLETE_MARKER} marker",
+    "stray_file": f"holds 'part-0.parquet{STRAY_SUFFIX}', which the loader does not read",
+    "bad_day_folder": "No landing file for table 'events'",
+    "fractional_ids": f"do not convert exactly to {FRACTIONAL_ID_COLUMN} as BIGINT",
+    "nan_dwell": "do not convert exactly to dwell_seconds as DOUBLE",
+    "creators_missing_column": "lacks column(s) category",
+    "creators_wrong_types": "stores created_at as text",
+    "header_only_dimension": "holds no rows",
+}
+
+
+def load_raw(conn: duckdb.DuckDBPyConnection, landing: Path, table: str) -> None:
+    if table == "events":
+        load_event_days(conn, landing, [FAULT_DAY])
+    else:
+        load_dimension_table(conn, DIMENSION_FAULTS_BY_TABLE[table], landing)
+
+
+DIMENSION_FAULTS_BY_TABLE = {contract.name: contract for contract in DIMENSION_FAULTS.values()}
+
+
+@pytest.fixture(scope="module")
+def warehouse(clean: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse holding the clean delivery: every dimension table and the fault day."""
+    path = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        for contract in DIMENSION_TABLES:
+            load_dimension_table(conn, contract, clean / "landing")
+        load_event_days(conn, clean / "landing", [FAULT_DAY])
+    return path
+
+
+@pytest.mark.parametrize("fault", RAW_LOAD_REFUSALS)
+def test_the_raw_load_refuses_each_fault_and_keeps_the_previous_data(
+    clean: Path, warehouse: Path, tmp_path: Path, fault: str
+) -> None:
+    landing = copy_of(clean, tmp_path)
+    shutil.copyfile(warehouse, tmp_path / "warehouse.duckdb")
+    if fault in DIMENSION_FAULTS:
+        apply_dimension_fault(landing, fault, SEED)
+        table = DIMENSION_FAULTS[fault].name
+    else:
+        apply_fault(landing, fault, FAULT_DAY, SEED)
+        table = "events"
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as conn:
+        before = conn.execute(f"SELECT * FROM raw.{table} ORDER BY ALL").fetchall()
+        with pytest.raises(LandingFileError, match=re.escape(RAW_LOAD_REFUSALS[fault])):
+            load_raw(conn, landing, table)
+        assert conn.execute(f"SELECT * FROM raw.{table} ORDER BY ALL").fetchall() == before
+
+
+def test_a_zoned_delivery_loads_the_same_utc_instants_as_the_plain_one(
+    clean: Path, warehouse: Path, tmp_path: Path
+) -> None:
+    landing = copy_of(clean, tmp_path)
+    apply_fault(landing, "zoned_timestamps", FAULT_DAY, SEED)
+    shutil.copyfile(warehouse, tmp_path / "zoned.duckdb")
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        plain = conn.execute("SELECT * FROM raw.events ORDER BY event_id").fetchall()
+    with duckdb.connect(str(tmp_path / "zoned.duckdb")) as conn:
+        # Neither the session's time zone nor the offset may move an instant.
+        conn.execute("SET TimeZone = 'America/New_York'")
+        conn.execute("DELETE FROM raw.events")
+        load_event_days(conn, landing, [FAULT_DAY])
+        zoned = conn.execute("SELECT * FROM raw.events ORDER BY event_id").fetchall()
+    assert len(plain) > 0 and zoned == plain
 
 
 def test_unknown_dimension_fault_or_missing_delivery_is_refused(

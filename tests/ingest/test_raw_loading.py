@@ -85,6 +85,7 @@ def test_a_failing_day_leaves_every_day_of_the_load_as_it_was(tmp_path: Path, co
     broken = day_folder(tmp_path, DAY_2) / "part-0.parquet"
     broken.parent.mkdir(parents=True)
     broken.write_bytes(b"not a parquet file")
+    (broken.parent / "_SUCCESS").touch()
 
     with pytest.raises(LandingFileError, match=str(broken)):
         load_event_days(conn, tmp_path, [DAY_1, DAY_2])

@@ -194,3 +194,29 @@ def test_metric_history_png_draws_an_empty_history() -> None:
     empty = pd.DataFrame({"version": [], "ndcg_at_10": []})
 
     assert metric_history_png(empty, ["ndcg_at_10"], title="none").startswith(PNG_SIGNATURE)
+
+
+def test_find_version_returns_the_newest_version_whose_tag_matches(
+    store: TrackingConfig, tmp_path: Path, model_name: str
+) -> None:
+    def registered(name: str, fingerprint: str) -> int:
+        run_id = tracking.log_training_run(store, "als", {}, {}, _model_files(tmp_path / name), {})
+        return tracking.register_version(
+            store, model_name, run_id, tags={"input_fingerprint": fingerprint}
+        )
+
+    registered("v1", "abc")
+    second = registered("v2", "abc")
+    registered("v3", "def")
+
+    assert tracking.find_version(store, model_name, "input_fingerprint", "abc") == second
+    assert tracking.find_version(store, model_name, "input_fingerprint", "xyz") is None
+
+
+def test_find_run_matches_a_finished_run_carrying_every_tag(store: TrackingConfig) -> None:
+    tags = {"role": "holdout", "input_fingerprint": "f-find-run"}
+    run_id = tracking.log_training_run(store, "als-holdout", {}, {"ndcg_at_10": 0.3}, None, tags)
+
+    assert tracking.find_run(store, tags) == run_id
+    assert tracking.find_run(store, tags | {"role": "serving"}) is None
+    assert tracking.run_metrics(store, run_id) == {"ndcg_at_10": 0.3}

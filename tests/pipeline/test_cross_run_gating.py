@@ -7,7 +7,7 @@ import dagster as dg
 
 from recsys.datagen.faults import apply_fault
 from recsys.ingest.landing import day_folder
-from resources import Settings
+from recsys.settings import Settings
 
 FIRST_DAY, FAULT_DAY = dt.date(2026, 9, 1), dt.date(2026, 9, 9)
 DBT_LAYERS = dg.AssetSelection.groups("staging", "intermediate", "marts")

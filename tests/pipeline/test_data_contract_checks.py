@@ -12,7 +12,7 @@ import pytest
 from recsys.datagen.dimension_faults import DIMENSION_FAULTS, apply_dimension_fault
 from recsys.datagen.faults import apply_fault
 from recsys.ingest.landing import DIMENSION_TABLES
-from resources import Settings
+from recsys.settings import Settings
 
 FAULT_DAY = dt.date(2026, 9, 9)
 # What the check's report must mention for each fault caught by the data contract.
@@ -30,6 +30,11 @@ CAUGHT_BY_LOADER = {
     "truncated_file": "Cannot read landing file",
     "missing_column": "lacks column(s) dwell_seconds",
     "wrong_types": "user_id as BIGINT",
+    "day_without_marker": "has no _SUCCESS marker",
+    "stray_file": "which the loader does not read",
+    "bad_day_folder": "No landing file for table 'events'",
+    "fractional_ids": "post_id as BIGINT",
+    "nan_dwell": "dwell_seconds as DOUBLE",
 }
 
 
@@ -105,6 +110,7 @@ DIMENSION_CAUGHT_BY_CHECK = {
 DIMENSION_CAUGHT_BY_LOADER = {
     "creators_missing_column": "lacks column(s) category",
     "creators_wrong_types": "stores created_at as text",
+    "header_only_dimension": "holds no rows",
 }
 RAW_DIMENSIONS = {dg.AssetKey(["raw", contract.name]) for contract in DIMENSION_TABLES}
 
@@ -173,7 +179,7 @@ def test_an_unloadable_dimension_delivery_fails_its_load_naming_the_file(
     [failure] = [event for event in result.all_events if event.is_step_failure]
     message = failure.step_failure_data.error.cause.message
     assert DIMENSION_CAUGHT_BY_LOADER[fault] in message
-    assert str(report.files[0]) in message
+    assert str(report.files[0].parent) in message and report.files[0].name in message
     assert materialized(result) == RAW_DIMENSIONS - {damaged}
     assert damaged not in {e.asset_key for e in result.get_asset_check_evaluations()}
 

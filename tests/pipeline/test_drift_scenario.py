@@ -6,8 +6,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from resources import Settings
-from resources.settings import DATA_DIR_VAR
+from recsys.settings import DATA_DIR_VAR, Settings
 from scripts.drift_demo import run_scenario
 
 

@@ -22,11 +22,11 @@ from support import REPO
 from recsys.datagen import generate_platform
 from recsys.ingest.landing import complete_event_days
 from recsys.models.tracking import TrackingConfig, champion
-from resources import Settings
-from resources.settings import DATA_DIR_VAR
+from recsys.settings import DATA_DIR_VAR, Settings
 from scripts.materialize_all import materialize_all
 
 ALS = "creator-discovery-als"
+MODELS = (ALS, "creator-discovery-content")
 TABLE_GROUPS = ("raw", "staging", "intermediate", "marts", "recommendations")
 
 
@@ -142,6 +142,47 @@ def test_no_user_is_recommended_a_creator_they_subscribe_to(platform: Settings, 
     assert leaks.empty
 
 
+def registered_versions(settings: Settings) -> dict[str, int]:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(TrackingConfig.local(settings.mlflow_dir).tracking_uri)
+    return {name: len(client.search_model_versions(f"name = '{name}'")) for name in MODELS}
+
+
+def export_metadata(results: list[dg.ExecuteInProcessResult]) -> dict:
+    [export] = [
+        event.step_materialization_data.materialization.metadata
+        for result in results
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey(["exports", "product_database"])
+    ]
+    return export
+
+
+def test_materializing_again_on_the_same_data_registers_and_exports_nothing_new(
+    platform: Settings, instance: dg.DagsterInstance, first_build
+) -> None:
+    from definitions import defs
+
+    versions = registered_versions(platform)
+    champions = {name: champion(TrackingConfig.local(platform.mlflow_dir), name) for name in MODELS}
+
+    second_build = materialize_all(instance, platform)
+
+    assert all(result.success for result in second_build)
+    assert registered_versions(platform) == versions
+    for name, before in champions.items():
+        after = champion(TrackingConfig.local(platform.mlflow_dir), name)
+        assert before is not None and after is not None and after.version == before.version
+    first, second = export_metadata(first_build), export_metadata(second_build)
+    assert (first["status"].value, second["status"].value) == ("succeeded", "unchanged")
+    assert second["export_version"].value == first["export_version"].value
+    rollback = defs().resolve_job_def("rollback_export").execute_in_process(raise_on_error=False)
+    assert not rollback.success
+    [failure] = [event for event in rollback.all_events if event.is_step_failure]
+    assert "no previous version" in failure.step_failure_data.user_failure_data.description
+
+
 def test_a_bad_challenger_is_blocked_and_champion_and_tables_stay(
     platform: Settings, first_build
 ) -> None:
@@ -159,7 +200,7 @@ def test_a_bad_challenger_is_blocked_and_champion_and_tables_stay(
     pd.testing.assert_frame_equal(after, tables_before)
 
 
-def test_retraining_with_the_same_seed_gives_identical_tables(
+def test_retraining_on_the_same_inputs_reuses_the_version_and_keeps_the_tables(
     platform: Settings, first_build
 ) -> None:
     keys = {"user_creators": ["user_id", "rank"], "user_posts": ["user_id", "rank"]}
@@ -172,10 +213,7 @@ def test_retraining_with_the_same_seed_gives_identical_tables(
     assert result.success
     for name, key in keys.items():
         after = sorted_table(platform, f"recommendations.{name}", key)
-        assert (after["model_version"] > before[name]["model_version"]).all(), name
-        pd.testing.assert_frame_equal(
-            after.drop(columns="model_version"), before[name].drop(columns="model_version")
-        )
+        pd.testing.assert_frame_equal(after, before[name])
 
 
 def test_analysts_query_a_complete_snapshot_while_a_retrain_rewrites_the_tables(
@@ -332,10 +370,12 @@ def test_the_rollback_job_makes_the_previous_export_live_again(
     import sqlite3
 
     from definitions import defs
-    from recsys.publish.export import default_url, export_status
+    from recsys.publish.export import export_status, sqlite_url
 
-    url = default_url(platform.warehouse_path, {})
-    assert retrain().success, "a retrain exports a new version"
+    url = sqlite_url(platform.data_dir / "product.db")
+    # Another seed is another model: a retrain on the same inputs would reuse the version.
+    other_seed = {"ops": {"models__als_holdout": {"config": {"seed": 11}}}}
+    assert retrain(other_seed).success, "a retrain with other inputs exports a new version"
     before = export_status(url).live
 
     with dg.DagsterInstance.ephemeral() as instance:

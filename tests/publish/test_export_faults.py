@@ -39,7 +39,8 @@ from recsys.publish.export import (
     export_status,
     rollback_recommendations,
 )
-from recsys.publish.export.cli import PAUSE_AT_VAR, PAUSE_SECONDS_VAR, PAUSED_PREFIX
+from recsys.publish.export.cli import PAUSED_PREFIX
+from recsys.settings import EXPORT_PAUSE_AT_VAR, EXPORT_PAUSE_SECONDS_VAR
 
 # ~100k rows over the five tables: big enough that a COPY takes a while, small enough that the
 # file runs in well under a minute on two busy cores.
@@ -77,7 +78,7 @@ def start_cli(*args: str, pause_at: str = "") -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "recsys.publish.export", *args],
         cwd=REPO,
-        env={**os.environ, PAUSE_AT_VAR: pause_at, PAUSE_SECONDS_VAR: "120"},
+        env={**os.environ, EXPORT_PAUSE_AT_VAR: pause_at, EXPORT_PAUSE_SECONDS_VAR: "120"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

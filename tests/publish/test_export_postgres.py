@@ -110,7 +110,7 @@ def test_mask_url_hides_passwords_in_the_authority_and_in_parameters() -> None:
     assert mask_url("postgresql://db/p?password=pw&sslmode=require") == (
         "postgresql://db/p?password=***&sslmode=require"
     )
-    assert mask_url("sqlite:///srv/product.db") == "sqlite:///srv/product.db"
+    assert mask_url("sqlite:////srv/product.db") == "sqlite:////srv/product.db"
     assert mask_url("host=db password='p w' user=app") == "host=db password=*** user=app"
     assert "pw" not in repr(parse_target("postgresql://app:pw@db/p"))
 

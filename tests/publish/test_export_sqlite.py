@@ -1,5 +1,5 @@
 """Export to the embedded SQLite product database: the shared contract (export_fixtures), plus
-what is SQLite's own: views keep naming the live tables, the command line, the default URL."""
+what is SQLite's own: views keep naming the live tables, the command line."""
 
 from __future__ import annotations
 
@@ -22,12 +22,8 @@ from support.export_fixtures import (
     sqlite_url_in,
 )
 
-from recsys.publish.export import (
-    PRODUCT_DB_URL_VAR,
-    default_url,
-    export_recommendations,
-    parse_target,
-)
+from recsys.publish.export import export_recommendations, parse_target
+from recsys.settings import PRODUCT_DB_URL_VAR
 
 
 @pytest.fixture(scope="module")
@@ -93,15 +89,6 @@ def test_the_product_database_is_in_wal_mode_so_readers_never_wait(
         assert db.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-def test_default_url_is_the_environment_variable_else_a_sqlite_file_beside_the_warehouse(
-    tmp_path: Path,
-) -> None:
-    warehouse = tmp_path / "data" / "warehouse.duckdb"
-    assert default_url(warehouse, {}) == f"sqlite://{tmp_path}/data/product.db"
-    url = "postgresql://app@db:5432/product"
-    assert default_url(warehouse, {PRODUCT_DB_URL_VAR: url}) == url
-
-
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "recsys.publish.export", *args],
@@ -128,6 +115,19 @@ def test_command_line_exports_reports_status_and_rolls_back(
     assert rolled.returncode == 0 and "rolled_back: version 1 live" in rolled.stdout
     assert "live version: 1, previous: 2" in run_cli("status", env=env).stdout
     assert assert_one_complete_version(sqlite_url).version == 1
+
+
+def test_command_line_exports_beside_the_given_warehouse_when_no_url_is_set(
+    warehouses: tuple[Path, Path], tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.write_bytes(warehouses[0].read_bytes())
+
+    done = run_cli("export", "--warehouse", str(warehouse), env={PRODUCT_DB_URL_VAR: ""})
+
+    assert done.returncode == 0, done.stderr
+    assert f"live at sqlite:///{tmp_path}/product.db" in done.stdout
+    assert assert_one_complete_version(sqlite_url_in(tmp_path)).version == 1
 
 
 def test_command_line_refusal_exits_2_and_names_the_table_and_column(

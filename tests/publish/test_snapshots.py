@@ -68,7 +68,7 @@ def test_the_sql_shell_answers_a_query_on_the_current_snapshot(warehouse, tmp_pa
         [
             sys.executable,
             "-m",
-            "recsys.publish.sql_shell.cli",
+            "recsys.publish.sql_shell",
             "--snapshots",
             str(tmp_path / "analytics"),
             "-c",
@@ -89,7 +89,7 @@ def test_the_sql_shell_reads_statements_until_end_of_input(warehouse, tmp_path) 
         [
             sys.executable,
             "-m",
-            "recsys.publish.sql_shell.cli",
+            "recsys.publish.sql_shell",
             "--snapshots",
             str(tmp_path / "analytics"),
         ],

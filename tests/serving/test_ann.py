@@ -9,7 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recsys.serving.ann import AnnIndex, build_index, exact_top_k, recall_at_k
+from recsys.serving.ann import (
+    AnnIndex,
+    IndexParams,
+    RecallCheck,
+    build_index,
+    exact_top_k,
+    recall_at_k,
+    self_recall,
+)
 
 N_ITEMS, DIM, K, TREES = 2_000, 32, 10, 25
 
@@ -150,3 +158,12 @@ def test_building_an_index_reports_its_progress() -> None:
     assert lines[0].startswith("added 5/50 items (")
     assert sum(line.startswith("added") for line in lines) == 10
     assert lines[-2] == "building 2 trees" and lines[-1].startswith("built in")
+
+
+def test_an_index_built_with_the_default_params_passes_the_default_recall_check(
+    vectors: np.ndarray, ids: np.ndarray
+) -> None:
+    params, check = IndexParams(), RecallCheck()
+    index = build_index(vectors, ids, "angular", params.n_trees, params.seed, params.search_k)
+
+    assert self_recall(index, check) >= check.min_recall

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from recsys.models.als import AlsFactors
+from recsys.serving.inputs import CreatorInputs
 from recsys.serving.invariants import coverage, leaked_rows, rank_problems
 from recsys.serving.user_tables import (
     SOURCE_FALLBACK,
@@ -15,6 +16,7 @@ from recsys.serving.user_tables import (
     fallback_creators,
     notification_candidates,
     user_creators,
+    user_creators_table,
     user_posts,
 )
 
@@ -82,6 +84,37 @@ def test_the_fallback_interleaves_popular_and_new_creators() -> None:
 
     # Creator 4 is the newest but has not posted yet, so 3 is the fresh pick.
     assert fallback_creators(creators, n=3).tolist() == [1, 3, 2]
+
+
+def test_a_cold_user_subscribed_to_the_most_popular_creators_still_gets_a_full_list(
+    factors: AlsFactors,
+) -> None:
+    creators = pd.DataFrame(
+        {
+            "creator_id": [10, 20, 30, 40],
+            "n_distinct_readers_7d": [40, 30, 20, 10],
+            "n_distinct_readers": [40, 30, 20, 10],
+            "n_posts": [1, 1, 1, 1],
+            "created_at": pd.to_datetime(["2020-01-01"] * 4),
+        }
+    )
+    subscribed = pd.DataFrame({"user_id": [99, 99], "creator_id": [10, 20]})
+
+    table = user_creators_table(factors, CreatorInputs(np.array([99]), subscribed, creators), n=2)
+
+    assert table["creator_id"].tolist() == [30, 40]
+    assert set(table["source"]) == {SOURCE_FALLBACK}
+
+
+def test_the_feed_draws_on_only_the_candidate_creators_best_for_the_user(
+    factors: AlsFactors, posts: pd.DataFrame
+) -> None:
+    no_seen = pd.DataFrame({"user_id": [], "post_id": []}, dtype=np.int64)
+    params = FeedParams(candidate_creators=1)
+
+    feed = user_posts(factors, np.array([1]), posts, no_seen, AS_OF, n=5, params=params)
+
+    assert set(feed["creator_id"]) == {10}  # user 1's best creator; 20 and 30 are not drawn on
 
 
 def test_the_feed_holds_recent_unread_posts_of_the_best_matching_creators(

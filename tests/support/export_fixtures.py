@@ -20,6 +20,7 @@ import pytest
 from psycopg import sql
 
 from bench.synthetic_export import write_synthetic_tables
+from recsys.identifiers import quoted
 from recsys.publish.export import (
     ExporterBusy,
     ExportError,
@@ -34,7 +35,7 @@ from recsys.publish.export.log import COLUMNS, LIVE_STATUSES, LOG_TABLE, LogEntr
 from recsys.publish.export.postgres import PostgresBackend
 from recsys.publish.export.sqlite import SqliteBackend
 from recsys.publish.export.tables import TABLES, VERSION_COLUMN, TableSpec
-from recsys.publish.export.target import parse_target, quoted
+from recsys.publish.export.target import parse_target, sqlite_url
 
 # Tests that need PostgreSQL fail (never skip) when it is unreachable.
 POSTGRES_VAR = "CREATOR_DISCOVERY_TEST_POSTGRES_URL"
@@ -92,7 +93,7 @@ def build_warehouses(folder: Path) -> tuple[Path, Path]:
 
 
 def sqlite_url_in(folder: Path) -> str:
-    return f"sqlite://{folder / 'product.db'}"
+    return sqlite_url(folder / "product.db")
 
 
 @contextmanager

@@ -25,10 +25,9 @@ from recsys.publish.export.run import (
     rollback_recommendations,
 )
 from recsys.publish.export.tables import TABLES, VERSION_COLUMN, TableSpec
-from recsys.publish.export.target import PRODUCT_DB_URL_VAR, default_url, mask_url, parse_target
+from recsys.publish.export.target import mask_url, parse_target, sqlite_url
 
 __all__ = [
-    "PRODUCT_DB_URL_VAR",
     "TABLES",
     "VERSION_COLUMN",
     "ExportError",
@@ -39,10 +38,10 @@ __all__ = [
     "NoPreviousVersion",
     "TableReport",
     "TableSpec",
-    "default_url",
     "export_recommendations",
     "export_status",
     "mask_url",
     "parse_target",
     "rollback_recommendations",
+    "sqlite_url",
 ]

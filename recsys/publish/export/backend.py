@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from recsys.identifiers import quoted
 from recsys.publish.export.checksum import Checksum, checksum_from_row, checksum_select
 from recsys.publish.export.errors import ExportError, NoPreviousVersion
 from recsys.publish.export.log import (
@@ -29,7 +30,7 @@ from recsys.publish.export.log import (
     now,
 )
 from recsys.publish.export.tables import TableSpec
-from recsys.publish.export.target import Target, quoted
+from recsys.publish.export.target import Target
 
 if TYPE_CHECKING:
     import duckdb

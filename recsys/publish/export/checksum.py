@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from recsys.identifiers import quoted
 from recsys.publish.export.tables import INTEGER_TYPES, TableSpec
-from recsys.publish.export.target import quoted
 
 MODULUS = 1_000_003
 TRUNCATED_SCORE = {

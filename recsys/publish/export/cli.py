@@ -1,7 +1,8 @@
-"""`python -m recsys.publish.export {export,rollback,status} --warehouse PATH --url URL`.
+"""`python -m recsys.publish.export {export,rollback,status} [--warehouse PATH] [--url URL]`.
 
-The URL defaults to CREATOR_DISCOVERY_PRODUCT_DB_URL, else a SQLite file beside the warehouse.
-Exit status: 0 done (or unchanged), 2 refused, 3 another exporter is running, 1 any other failure.
+The warehouse defaults to the project's (recsys.settings), the URL to
+CREATOR_DISCOVERY_PRODUCT_DB_URL, else a SQLite file beside the warehouse. Exit status: 0 done (or
+unchanged), 2 refused, 3 another exporter is running, 1 any other failure.
 
 Fault-test hook: CREATOR_DISCOVERY_EXPORT_PAUSE_AT=<stage>[,<stage>...] makes the process print
 `paused at <stage>` and sleep CREATOR_DISCOVERY_EXPORT_PAUSE_SECONDS (default 60) there, so a test
@@ -13,10 +14,10 @@ held). Unset, it costs nothing.
 from __future__ import annotations
 
 import argparse
-import os
+import dataclasses
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Set
 from pathlib import Path
 
 from recsys.publish.export.errors import ExporterBusy, ExportError, ExportRefused
@@ -26,19 +27,15 @@ from recsys.publish.export.run import (
     export_status,
     rollback_recommendations,
 )
-from recsys.publish.export.target import PRODUCT_DB_URL_VAR, default_url
+from recsys.settings import PRODUCT_DB_URL_VAR, Settings
 
-PAUSE_AT_VAR = "CREATOR_DISCOVERY_EXPORT_PAUSE_AT"
-PAUSE_SECONDS_VAR = "CREATOR_DISCOVERY_EXPORT_PAUSE_SECONDS"
 PAUSED_PREFIX = "paused at "
 
 
-def pause_from_env(environ: Mapping[str, str]) -> Callable[[str], None] | None:
-    """The fault-test pause hook described above, or None when the variable is unset."""
-    stages = {s for s in environ.get(PAUSE_AT_VAR, "").split(",") if s}
+def pause_hook(stages: Set[str], seconds: float) -> Callable[[str], None] | None:
+    """The fault-test pause hook described above, or None when no stage is named."""
     if not stages:
         return None
-    seconds = float(environ.get(PAUSE_SECONDS_VAR, "60"))
 
     def pause(stage: str) -> None:
         if stage in stages or stage.split(":")[0] in stages:
@@ -51,8 +48,14 @@ def pause_from_env(environ: Mapping[str, str]) -> Callable[[str], None] | None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m recsys.publish.export", description=__doc__)
     parser.add_argument("command", choices=["export", "rollback", "status"])
-    parser.add_argument("--warehouse", type=Path, help="the DuckDB warehouse file")
-    parser.add_argument("--url", help=f"product database URL (default: ${PRODUCT_DB_URL_VAR})")
+    parser.add_argument(
+        "--warehouse", type=Path, help="the DuckDB warehouse file (default: the project's)"
+    )
+    parser.add_argument(
+        "--url",
+        help=f"product database URL (default: ${PRODUCT_DB_URL_VAR}, else product.db beside "
+        "the warehouse)",
+    )
     parser.add_argument(
         "--lock-wait",
         type=float,
@@ -60,28 +63,28 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds to wait for another exporter before giving up",
     )
     args = parser.parse_args(argv)
-    if args.url is None and PRODUCT_DB_URL_VAR not in os.environ and args.warehouse is None:
-        parser.error(f"give --url, set {PRODUCT_DB_URL_VAR}, or give --warehouse")
-    url = args.url or default_url(args.warehouse or Path("."))
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        parser.error(str(error))
+    if args.warehouse is not None:
+        # The default product database follows the warehouse it is given.
+        settings = dataclasses.replace(settings, warehouse_path=args.warehouse.resolve())
+    url = args.url or settings.product_db_url
+    pause = pause_hook(settings.export_pause_at, settings.export_pause_seconds)
 
     def say(line: str) -> None:
         print(line, flush=True)
 
     try:
         if args.command == "export":
-            if args.warehouse is None:
-                parser.error("export needs --warehouse")
             result = export_recommendations(
-                args.warehouse,
-                url,
-                progress=say,
-                pause=pause_from_env(os.environ),
-                lock_wait=args.lock_wait,
+                settings.warehouse_path, url, progress=say, pause=pause, lock_wait=args.lock_wait
             )
             say(f"{result.status}: version {result.version} live at {result.url}")
         elif args.command == "rollback":
             result = rollback_recommendations(
-                url, progress=say, pause=pause_from_env(os.environ), lock_wait=args.lock_wait
+                url, progress=say, pause=pause, lock_wait=args.lock_wait
             )
             say(f"{result.status}: version {result.version} live at {result.url}")
         else:

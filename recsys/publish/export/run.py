@@ -122,7 +122,10 @@ def rollback_recommendations(
         live = db.live()
         restored = db.entry(live.replaced_version) if live and live.replaced_version else None
         if live is None or restored is None:
-            raise NoPreviousVersion(f"{target.masked}: no previous version to roll back to")
+            # A re-export of identical tables is logged unchanged and keeps no copy, so the only
+            # version there is stays live rather than being "restored" over itself.
+            only = f" (version {live.version} is the only one exported)" if live else ""
+            raise NoPreviousVersion(f"{target.masked}: no previous version to roll back to{only}")
         entry = NewEntry(
             operation=ROLLBACK,
             status=ROLLED_BACK,

@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from recsys.identifiers import quoted
 from recsys.publish.export.backend import Backend, LockClock, Pause
 from recsys.publish.export.errors import ExporterBusy
 from recsys.publish.export.log import LOG_TABLE
 from recsys.publish.export.tables import SQLITE_TYPES, VERSION_COLUMN, TableSpec
-from recsys.publish.export.target import Target, quoted
+from recsys.publish.export.target import Target
 from recsys.publish.export.warehouse import row_batches
 
 if TYPE_CHECKING:

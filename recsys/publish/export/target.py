@@ -1,37 +1,27 @@
 """The product database an export writes to, chosen by URL; credentials never leave this module.
 
-`sqlite:///abs/path.db` is the embedded default; `postgresql://user:password@host:port/db` is the
-production target, optionally with `?schema=name` (default `recommendations`) choosing the
+A SQLite file is the embedded default, written as SQLAlchemy writes it: `sqlite:////abs/path.db`
+(four slashes: the empty host, then the absolute path) or `sqlite:///relative/path.db` (resolved
+against the current directory of the process that opens it). The older `sqlite:///abs/path.db`
+for an absolute path is refused with the right URL. `postgresql://user:password@host:port/db` is
+the production target, optionally with `?schema=name` (default `recommendations`) choosing the
 PostgreSQL schema that receives the tables. Other query parameters go to libpq unchanged.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-PRODUCT_DB_URL_VAR = "CREATOR_DISCOVERY_PRODUCT_DB_URL"
+from recsys.identifiers import checked_identifier
+
+SQLITE_PREFIX = "sqlite:///"
 DEFAULT_SCHEMA = "recommendations"
 MASK = "***"
-IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SECRET_PARAMS = {"password", "sslpassword"}
 _KEYWORD_PASSWORD = re.compile(r"((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
-
-
-def checked_identifier(name: str) -> str:
-    """`name` if it is a plain lowercase SQL identifier, else ValueError: names are never data."""
-    if not IDENTIFIER.match(name):
-        raise ValueError(f"not a valid table or schema name: {name!r}")
-    return name
-
-
-def quoted(name: str) -> str:
-    """A checked identifier in double quotes (the same text psycopg.sql.Identifier produces)."""
-    return f'"{checked_identifier(name)}"'
 
 
 def mask_url(url: str) -> str:
@@ -49,7 +39,18 @@ def mask_url(url: str) -> str:
         user, host = netloc.rsplit("@", 1)
         netloc = f"{user.split(':', 1)[0]}:{MASK}@{host}"
     masked = [(key, MASK if key in _SECRET_PARAMS else value) for key, value in query]
-    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(masked, safe="*")))
+    return _unsplit(parts._replace(netloc=netloc, query=urlencode(masked, safe="*")))
+
+
+def _unsplit(parts: SplitResult) -> str:
+    # Not urlunsplit: for a scheme it does not know (sqlite) it drops the empty host, and with it
+    # the slashes that tell an absolute path from a relative one.
+    url = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return (
+        url
+        + (f"?{parts.query}" if parts.query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
+    )
 
 
 @dataclass(frozen=True)
@@ -92,27 +93,56 @@ def parse_target(url: str) -> Target:
     """A Target from a `sqlite:///` or `postgresql://` URL; ValueError (URL masked) otherwise."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        if parts.netloc or not parts.path.startswith("/"):
-            raise ValueError(
-                f"a SQLite URL needs an absolute path, sqlite:///abs/path.db: {mask_url(url)!r}"
-            )
-        return Target(kind="sqlite", url=url, path=Path(unquote(parts.path)))
+        return Target(kind="sqlite", url=url, path=sqlite_path(url))
     if parts.scheme in ("postgresql", "postgres"):
-        params = dict(parse_qsl(parts.query))
-        schema = checked_identifier(params.get("schema", DEFAULT_SCHEMA))
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        requested = params.get("schema", DEFAULT_SCHEMA)
+        # An export drops and renames tables in its schema: never a system one, never "".
+        lowered = requested.lower()
+        if not requested or lowered == "information_schema" or lowered.startswith("pg_"):
+            raise ValueError(
+                f"refusing ?schema={requested!r} in {mask_url(url)!r}: "
+                + ("give a schema name" if not requested else "a PostgreSQL system schema")
+                + f"; use your own schema (default {DEFAULT_SCHEMA!r})"
+            )
+        schema = checked_identifier(requested)
         return Target(kind="postgresql", url=url, schema=schema)
     raise ValueError(
-        f"unsupported product database URL {mask_url(url)!r}: use sqlite:///abs/path.db "
+        f"unsupported product database URL {mask_url(url)!r}: use sqlite:////abs/path.db "
         "or postgresql://user@host:port/db"
     )
 
 
+def sqlite_path(url: str) -> Path:
+    """The file a `sqlite:` URL names, read as SQLAlchemy reads it; ValueError otherwise.
+
+    urlsplit sees the path after the empty host: `//abs/path.db` for `sqlite:////abs/path.db`
+    (absolute) and `/relative.db` for `sqlite:///relative.db`. A relative path whose first folder
+    exists at the filesystem root is the older three-slash form of an absolute path (what this
+    project wrote before) and is refused: read as relative, it would silently name another file.
+    `./` makes such a path plainly relative.
+    """
+    parts = urlsplit(url)
+    if parts.netloc or len(parts.path) < 2 or not parts.path.startswith("/"):
+        raise ValueError(
+            f"a SQLite URL has no host and names a file, sqlite:////abs/path.db or "
+            f"sqlite:///relative.db: {mask_url(url)!r}"
+        )
+    path = unquote(parts.path[1:])
+    first, _, rest = path.partition("/")
+    if rest and first not in ("", ".", "..") and (Path("/") / first).is_dir():
+        query = f"?{parts.query}" if parts.query else ""
+        raise ValueError(
+            f"{mask_url(url)!r} names the relative path {path!r}; for /{path} use "
+            f"{mask_url(f'{SQLITE_PREFIX}/{parts.path[1:]}{query}')!r} (four slashes for an "
+            f"absolute path), for a path relative to the current directory "
+            f"{mask_url(f'{SQLITE_PREFIX}./{parts.path[1:]}{query}')!r}"
+        )
+    return Path(path)
+
+
 def sqlite_url(path: Path) -> str:
-    return f"sqlite://{Path(path).resolve()}"
-
-
-def default_url(warehouse: Path, environ: Mapping[str, str] | None = None) -> str:
-    """The product database URL from CREATOR_DISCOVERY_PRODUCT_DB_URL, else an embedded SQLite
-    file beside the warehouse (product.db)."""
-    env = os.environ if environ is None else environ
-    return env.get(PRODUCT_DB_URL_VAR) or sqlite_url(Path(warehouse).parent / "product.db")
+    """The URL of a SQLite file, its path made absolute: `sqlite:////abs/path.db`."""
+    # Only the characters that would end the path in a URL are escaped; sqlite_path unescapes.
+    escaped = str(Path(path).resolve()).replace("%", "%25").replace("?", "%3F").replace("#", "%23")
+    return f"{SQLITE_PREFIX}{escaped}"

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import duckdb
 
+from recsys.identifiers import quoted
 from recsys.publish.export.checksum import Checksum, checksum_from_row, checksum_select
 from recsys.publish.export.errors import ExportRefused
 from recsys.publish.export.tables import TABLES, WAREHOUSE_SCHEMA, TableSpec
-from recsys.publish.export.target import quoted
+from recsys.warehouse import connect
 
 BATCH_ROWS = 256_000
 # Encoded blocks waiting for the target: enough to keep the COPY busy, bounded in memory.
@@ -40,13 +41,10 @@ def open_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the warehouse, inside one read transaction."""
     if not Path(path).is_file():
         raise ExportRefused(f"no warehouse at {path}")
-    conn = duckdb.connect(str(path), read_only=True)
-    try:
+    with connect(path, read_only=True) as conn:
         conn.execute("BEGIN TRANSACTION")
         yield conn
         conn.execute("ROLLBACK")
-    finally:
-        conn.close()
 
 
 def inspect_tables(

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from recsys.publish.snapshots import attach, current
+from recsys.settings import Settings
 
 PROMPT, MORE = "sql> ", "...> "
 
@@ -52,8 +53,6 @@ def repl(conn: duckdb.DuckDBPyConnection, snapshot_note: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from resources import Settings
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-c", "--command", help="run one statement and exit")
     parser.add_argument(

@@ -8,21 +8,28 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from recsys.models.store import ArtifactStore
 from recsys.serving.search.engine import SearchResults, load_search_bundle
-
-DEFAULT_MODEL_DIR = "data/models/search"
+from recsys.settings import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the top posts and creators for a query; exit 2 when the directory holds no bundle."""
     parser = argparse.ArgumentParser(prog="python -m recsys.serving.search", description=__doc__)
     parser.add_argument("query", help="free text, e.g. 'garlic risotto'")
-    parser.add_argument("--model-dir", default=DEFAULT_MODEL_DIR, help="search bundle directory")
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        default=None,
+        help="search bundle directory (default: the one the pipeline writes under the data dir)",
+    )
     parser.add_argument("--k", type=int, default=10, help="how many posts and creators to show")
     args = parser.parse_args(argv)
     try:
-        bundle = load_search_bundle(args.model_dir)
+        folder = args.model_dir or ArtifactStore(Settings.from_env().models_dir).search_bundle_dir()
+        bundle = load_search_bundle(folder)
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from recsys.quality.gating import Verdict, standing_failures
+from recsys.quality.standing_failures import Verdict, standing_failures
 
 DAY1, DAY2, DAY3 = (dt.date(2026, 9, d) for d in (1, 2, 3))
 
