@@ -11,6 +11,7 @@ export SCARF_NO_ANALYTICS := true
 
 SCALE ?= demo
 SEED ?= 7
+PROFILE ?= default
 UI_PORT ?= 3000
 MLFLOW_PORT ?= 5000
 Q ?= compost seedlings greenhouse
@@ -39,8 +40,8 @@ install: $(UV) ## Install the locked dependencies, prepare the dbt manifest and 
 manifest:  ## Parse the dbt project into dbt_project/target/manifest.json
 	$(RUN) dbt parse --quiet $(DBT_DIRS)
 
-data: install  ## Generate the platform into the landing zone (SCALE=tiny|demo|large, SEED=7)
-	$(RUN) python -m recsys.datagen --scale $(SCALE) --seed $(SEED) --overwrite
+data: install  ## Generate the platform into the landing zone (SCALE=tiny|demo|large, SEED=7, PROFILE=default|irregular)
+	$(RUN) python -m recsys.datagen --profile $(PROFILE) --scale $(SCALE) --seed $(SEED) --overwrite
 
 materialize: install  ## Materialize every asset from what is in the landing zone
 	$(RUN) python -m scripts.materialize_all

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from recsys.settings import PRODUCT_DB_URL_VAR, Settings
+from recsys.settings import FIRST_EVENT_DAY_VAR, PRODUCT_DB_URL_VAR, Settings
 
 
 @dg.definitions
@@ -25,7 +25,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     from assets.indexes import creator_index, index_checks, post_index
     from assets.models import als_holdout, als_model, als_quality_gate
     from assets.quality import contract_checks
-    from assets.raw import raw_dimension_assets, raw_events
+    from assets.raw import build_raw_events, raw_dimension_assets
     from assets.recommendation_checks import recommendation_checks
     from assets.recommendations import (
         notification_candidates,
@@ -34,17 +34,31 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         user_creators,
         user_posts,
     )
+    from assets.support.constants import event_partitions
+    from assets.tuning import build_als_tuning
     from jobs import JOBS, SCHEDULES
-    from resources import LandingZone, MlflowTracking, ModelStore, ProductDatabase, Warehouse
-    from sensors import SENSORS
+    from recsys.ingest.landing import event_days
+    from resources import (
+        History,
+        LandingZone,
+        MlflowTracking,
+        ModelStore,
+        ProductDatabase,
+        Warehouse,
+    )
+    from sensors import build_sensors
 
     project = dbt_project()
     project.prepare_if_dev()
+    # The partitions' start is the setting, else the landing zone's earliest day (never later than
+    # the demo's start), read once here: the definitions are rebuilt when the code location reloads.
+    partitions = event_partitions(settings.event_partitions_start(event_days(settings.landing_dir)))
     return dg.Definitions(
         assets=[
             *raw_dimension_assets,
-            raw_events,
+            build_raw_events(partitions),
             build_dbt_assets(project),
+            build_als_tuning(settings.tuning_trials, settings.tuning_seconds),
             als_holdout,
             als_model,
             content_model,
@@ -71,12 +85,13 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         # re-import the code location for every asset.
         executor=dg.in_process_executor,
         schedules=SCHEDULES,
-        sensors=SENSORS,
+        sensors=build_sensors(partitions, FIRST_EVENT_DAY_VAR),
         resources={
             "warehouse": Warehouse(
                 path=str(settings.warehouse_path), snapshots_path=str(settings.analytics_dir)
             ),
             "landing_zone": LandingZone(path=str(settings.landing_dir)),
+            "history": History.from_settings(settings),
             "dbt": DbtCliResource(project_dir=project),
             "model_store": ModelStore(
                 path=str(settings.models_dir), truth_path=str(settings.truth_dir)

@@ -95,7 +95,7 @@ def content_model(
     blocking=True,
     description=(
         f"Quality gate: {CONTENT_GATE.metric}, the share of a post's nearest posts in its "
-        f"category, must be at least {CONTENT_GATE.min_lift_over_popularity:g}x chance and no "
+        f"category, must be at least {CONTENT_GATE.min_lift_over_floor:g}x chance and no "
         f"more than {CONTENT_GATE.max_regression_vs_champion:.0%} below the champion's; on pass "
         "the champion alias moves."
     ),

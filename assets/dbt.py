@@ -12,27 +12,43 @@ from assets.quality import contract_checks
 from assets.support.constants import OWNER
 from assets.support.guards import raw_contract_keys, refuse_on_failed_contracts
 from assets.support.metadata import describe_table
-from resources import Warehouse
+from resources import History, Warehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 
+STG_BOT_USERS = "staging.stg_bot_users"
+
+
 class DbtBuildConfig(dg.Config):
-    """dbt vars a data engineer may override in the launchpad; unset ones keep dbt_project.yml's."""
+    """dbt vars a data engineer may override in the launchpad for one run; unset ones keep the
+    settings' values (resources.History: holdout, new creators, bots), else dbt_project.yml's."""
 
     decay_half_life_days: float | None = None
     split_cutoff: str | None = None
     holdout_days: int | None = None
+    new_creator_days: int | None = None
+    bot_max_events_per_day: int | None = None
 
 
-def dbt_vars(warehouse_path: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """The --vars of a dbt invocation: the warehouse file plus the overrides that were set."""
+def dbt_vars(
+    warehouse_path: str,
+    overrides: Mapping[str, Any],
+    settings_vars: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The --vars of a dbt invocation: the warehouse file, the vars the settings set, and the
+    run's overrides that were set (which win)."""
     chosen = {name: value for name, value in overrides.items() if value is not None}
-    return {"warehouse_path": warehouse_path, **chosen}
+    return {"warehouse_path": warehouse_path, **(settings_vars or {}), **chosen}
 
 
-def dbt_build_args(warehouse_path: str, overrides: Mapping[str, Any]) -> list[str]:
-    return ["build", "--vars", json.dumps(dbt_vars(warehouse_path, overrides), sort_keys=True)]
+def dbt_build_args(
+    warehouse_path: str,
+    overrides: Mapping[str, Any],
+    settings_vars: Mapping[str, Any] | None = None,
+) -> list[str]:
+    chosen = dbt_vars(warehouse_path, overrides, settings_vars)
+    return ["build", "--vars", json.dumps(chosen, sort_keys=True)]
 
 
 class DiscoveryDbtTranslator(DagsterDbtTranslator):
@@ -73,9 +89,11 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         config: DbtBuildConfig,
         dbt: DbtCliResource,
         warehouse: Warehouse,
+        history: History,
     ) -> Iterator[Any]:
         refuse_on_failed_contracts(context.instance, raw_contract_keys(contract_checks))
-        args = dbt_build_args(warehouse.path, config.model_dump())
+        chosen = dbt_vars(warehouse.path, config.model_dump(), history.dbt_vars())
+        args = dbt_build_args(warehouse.path, config.model_dump(), history.dbt_vars())
         # The dbt subprocess holds DuckDB's single write lock until it exits, so table metadata is
         # read once dbt has finished rather than while its events stream.
         events = list(dbt.cli(args, context=context).stream())
@@ -83,7 +101,10 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             for event in events:
                 if isinstance(event, dg.Output | dg.AssetMaterialization):
                     table = _table_of(context, event)
-                    yield event.with_metadata({**event.metadata, **describe_table(conn, table)})
+                    extra = _bot_figures(conn, chosen) if table == STG_BOT_USERS else {}
+                    yield event.with_metadata(
+                        {**event.metadata, **describe_table(conn, table), **extra}
+                    )
                 else:
                     yield event
 
@@ -94,3 +115,14 @@ def _table_of(context: dg.AssetExecutionContext, event: dg.Output | dg.AssetMate
     if isinstance(event, dg.AssetMaterialization):
         return ".".join(event.asset_key.path)
     return ".".join(context.asset_key_for_output(event.output_name).path)
+
+
+def _bot_figures(conn, chosen: Mapping[str, Any]) -> dict[str, Any]:
+    """The threshold in effect beside the per-user daily percentiles to pick it from."""
+    from recsys.quality.bots import user_day_event_percentiles
+
+    figures = user_day_event_percentiles(conn)
+    return {
+        "bot_max_events_per_day": chosen.get("bot_max_events_per_day", "dbt_project.yml"),
+        "user_day_events": dg.MetadataValue.json(figures),
+    }

@@ -7,7 +7,7 @@ import dagster as dg
 from assets.models import ALS_MODEL, TRAINED_THROUGH_TAG
 from assets.support.metadata import rounded, rounded_all
 from recsys.monitoring.windows import CURRENT_DAYS, REFERENCE_DAYS
-from resources import MlflowTracking, ModelStore, Warehouse
+from resources import History, MlflowTracking, ModelStore, Warehouse
 
 STG_EVENTS = dg.AssetKey(["staging", "stg_events"])
 
@@ -18,11 +18,12 @@ STG_EVENTS = dg.AssetKey(["staging", "stg_events"])
     description=(
         f"Evidently data drift of the event features (topic, event type, dwell, hour) of the "
         f"last {CURRENT_DAYS} days against the {REFERENCE_DAYS} days the champion ALS was trained "
-        "on. A warning, not a block: drift is a reason to retrain, which the drift sensor starts."
+        "on (by default: CREATOR_DISCOVERY_DRIFT_CURRENT_DAYS / _REFERENCE_DAYS). A warning, not a "
+        "block: drift is a reason to retrain, which the drift sensor starts."
     ),
 )
 def feature_drift(
-    warehouse: Warehouse, mlflow: MlflowTracking, model_store: ModelStore
+    warehouse: Warehouse, mlflow: MlflowTracking, model_store: ModelStore, history: History
 ) -> dg.AssetCheckResult:
     from recsys.models.tracking import champion, log_training_run
     from recsys.monitoring.drift import drift_report
@@ -34,7 +35,12 @@ def feature_drift(
         return _no_drift("no champion yet: nothing to compare against")
     trained_through = dt.datetime.fromisoformat(record.tags[TRAINED_THROUGH_TAG])
     with warehouse.connect(read_only=True) as conn:
-        windows = drift_windows(trained_through, latest_event_at(conn))
+        windows = drift_windows(
+            trained_through,
+            latest_event_at(conn),
+            reference_days=history.drift_reference_days,
+            current_days=history.drift_current_days,
+        )
         if windows is None:
             return _no_drift(f"no events after {trained_through}, when the champion was trained")
         reference, reference_events = read_window(

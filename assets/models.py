@@ -1,6 +1,7 @@
 """Models group: ALS (holdout twin and serving fit) and the content model, tracked in MLflow."""
 
 import time
+from dataclasses import replace
 
 import dagster as dg
 
@@ -21,18 +22,20 @@ _ALS_DEFAULTS = AlsParams()
 
 
 class AlsConfig(dg.Config):
-    """ALS hyperparameters (defaults: recsys.models.als.AlsParams) and the metrics' cutoff k
-    (default: recsys.models.evaluation.K)."""
+    """ALS hyperparameters and the metrics' cutoff k (default: recsys.models.evaluation.K). An
+    unset hyperparameter takes the configuration models/als_tuning chose, or the defaults
+    (recsys.models.als.AlsParams) when tuning is off; a set one wins over both."""
 
-    factors: int = _ALS_DEFAULTS.factors
-    regularization: float = _ALS_DEFAULTS.regularization
-    iterations: int = _ALS_DEFAULTS.iterations
-    alpha: float = _ALS_DEFAULTS.alpha
-    seed: int = _ALS_DEFAULTS.seed
+    factors: int | None = None
+    regularization: float | None = None
+    iterations: int | None = None
+    alpha: float | None = None
+    seed: int | None = None
     k: int = K
 
-    def params(self) -> AlsParams:
-        return AlsParams(self.factors, self.regularization, self.iterations, self.alpha, self.seed)
+    def params(self, base: AlsParams = _ALS_DEFAULTS) -> AlsParams:
+        chosen = {name: getattr(self, name) for name in base.__dict__}
+        return replace(base, **{name: value for name, value in chosen.items() if value is not None})
 
 
 def iteration_logger(context: dg.AssetExecutionContext, total: int):
@@ -42,12 +45,35 @@ def iteration_logger(context: dg.AssetExecutionContext, total: int):
     return log
 
 
+def figures_with_intervals(
+    metrics: dict[str, float], metric: str, prefixes: tuple[str, ...]
+) -> dict[str, float | str]:
+    """Each prefixed figure (ndcg_at_10, popularity_ndcg_at_10, ...) and, beside it, its bootstrap
+    interval over users as text ("0.2310 to 0.2530"); NaN and "n/a" when not measured."""
+    from recsys.models.evaluation import ci_names
+
+    shown: dict[str, float | str] = {}
+    for prefix in prefixes:
+        name = f"{prefix}{metric}"
+        low, high = ci_names(name)
+        shown[name] = rounded(metrics.get(name, float("nan")))
+        interval = (metrics.get(low), metrics.get(high))
+        shown[f"{name}_interval"] = (
+            f"{interval[0]:.4f} to {interval[1]:.4f}" if None not in interval else "n/a"
+        )
+    return shown
+
+
 @dg.asset(
     key=["models", "als_holdout"],
     group_name="models",
     kinds=MODEL_KINDS,
     owners=[OWNER],
-    deps=[["marts", "interactions_train"], ["marts", "interactions_holdout"]],
+    deps=[
+        ["marts", "interactions_train"],
+        ["marts", "interactions_holdout"],
+        ["models", "als_tuning"],
+    ],
     description=(
         "ALS fit on interactions before the cutoff and judged on the creators users discovered "
         "after it, beside the popularity floor and (on generated data) the true-preference ceiling."
@@ -64,14 +90,21 @@ def als_holdout(
     from recsys.models.store import HoldoutHandoff
     from recsys.models.tracking import find_run, log_training_run, run_metrics, run_url
     from recsys.models.training import evaluate_als_on_holdout
+    from recsys.models.tuning import read_event_aggregate, restrengthened
     from recsys.warehouse import read_table
 
+    tuning = model_store.artifacts.read_tuning_handoff()
     with warehouse.connect(read_only=True) as conn:
         train = read_table(conn, "marts.interactions_train", ["user_id", "creator_id", "strength"])
         holdout = read_table(conn, "marts.interactions_holdout")
-    params = config.params()
+        if tuning.half_life_days is not None:
+            # The search chose another half-life than dbt's: the train strength is recomputed.
+            train = restrengthened(train, read_event_aggregate(conn, True), tuning.half_life_days)
+    params = config.params(tuning.params if tuning.tuned else AlsParams())
     k = config.k
     setup = params.__dict__ | {"k": k, "with_oracle": model_store.truth_dir is not None}
+    if tuning.half_life_days is not None:
+        setup["half_life_days"] = tuning.half_life_days
     tags = {
         "role": "holdout",
         FINGERPRINT_TAG: fingerprint({"train": train, "holdout": holdout}, setup, ALS_CODE_VERSION),
@@ -92,6 +125,7 @@ def als_holdout(
             k,
             model_store.truth_dir,
             iteration_logger(context, params.iterations),
+            ALS_GATE.bootstrap(),
         )
         folder = store.save_als("holdout", report.factors)
         metrics = report.flat_metrics() | {
@@ -100,12 +134,10 @@ def als_holdout(
         run_id = log_training_run(
             mlflow.config, "als-holdout", params.__dict__, metrics, folder, tags
         )
-    store.write_holdout_handoff(HoldoutHandoff(run_id, params))
+    store.write_holdout_handoff(HoldoutHandoff(run_id, params, tuning.half_life_days))
     return dg.MaterializeResult(
         metadata={
-            f"ndcg_at_{k}": rounded(metrics[f"ndcg_at_{k}"]),
-            f"popularity_ndcg_at_{k}": rounded(metrics[f"popularity_ndcg_at_{k}"]),
-            f"oracle_ndcg_at_{k}": rounded(metrics.get(f"oracle_ndcg_at_{k}", float("nan"))),
+            **figures_with_intervals(metrics, f"ndcg_at_{k}", ("", "popularity_", "oracle_")),
             f"recall_at_{k}": rounded(metrics[f"recall_at_{k}"]),
             "users_evaluated": int(metrics["n_users_evaluated"]),
             "reused_run": reused or "",
@@ -146,6 +178,7 @@ def als_model(
         version_url,
     )
     from recsys.models.training import fit_serving_als
+    from recsys.models.tuning import read_event_aggregate, restrengthened
     from recsys.plots import metric_history_png, png_markdown
     from recsys.warehouse import read_table
 
@@ -158,6 +191,10 @@ def als_model(
             "intermediate.int_user_creator_interactions",
             ["user_id", "creator_id", "strength", "as_of_at"],
         )
+        if twin.half_life_days is not None:
+            # The twin judged a tuned half-life: the serving strength uses it too.
+            events = read_event_aggregate(conn, False)
+            interactions = restrengthened(interactions, events, twin.half_life_days)
     # The twin is part of the inputs: the version carries its metrics.
     inputs = fingerprint(
         interactions, params.__dict__ | {"holdout_run_id": twin.run_id}, ALS_CODE_VERSION
@@ -215,10 +252,11 @@ def als_model(
     asset=als_model,
     blocking=True,
     description=(
-        f"Quality gate: the new version's holdout {ALS_GATE.metric} must beat popularity by "
-        f"{ALS_GATE.min_lift_over_popularity - 1:.0%} and stay within "
-        f"{ALS_GATE.max_regression_vs_champion:.0%} of the champion's. On pass, the champion alias "
-        "moves to it."
+        f"Quality gate: judged only over at least {ALS_GATE.min_users_judged} users (else it "
+        f"refuses and the champion stays), the new version's holdout {ALS_GATE.metric} must beat "
+        f"popularity by {ALS_GATE.min_lift_over_floor - 1:.0%} and stay within "
+        f"{ALS_GATE.max_regression_vs_champion:.0%} of the champion's (or reach it within its "
+        "bootstrap interval). On pass, the champion alias moves to it."
     ),
 )
 def als_quality_gate(mlflow: MlflowTracking, model_store: ModelStore) -> dg.AssetCheckResult:

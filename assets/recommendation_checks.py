@@ -12,7 +12,7 @@ from assets.recommendations import (
 )
 from assets.support.metadata import rounded
 from recsys.serving.inputs import ACTIVE_SUBSCRIPTIONS, OPENED_POSTS, SERVED_USERS
-from resources import Warehouse
+from resources import History, MlflowTracking, Warehouse
 
 MIN_USER_COVERAGE = 0.99
 
@@ -98,6 +98,61 @@ def coverage_check(asset: dg.AssetsDefinition, minimum: float) -> dg.AssetChecks
     return _check
 
 
+def feed_coverage_check(asset: dg.AssetsDefinition, minimum: float) -> dg.AssetChecksDefinition:
+    table = asset.key.path[-1]
+
+    @dg.asset_check(
+        asset=asset,
+        name="covers_users_with_fresh_posts",
+        blocking=True,
+        description=(
+            f"At least {minimum:.0%} of the users who have an unopened post from the freshness "
+            "window by a creator they could be recommended (their best-matching creators; any "
+            "creator for the fallback feed) have a feed. No fresh post at all is a warning."
+        ),
+    )
+    def _check(
+        warehouse: Warehouse, mlflow: MlflowTracking, history: History
+    ) -> dg.AssetCheckResult:
+        import numpy as np
+
+        from assets.support.champions import champion_als
+        from recsys.models.als import recommend
+        from recsys.serving.inputs import read_feed_inputs
+        from recsys.serving.invariants import feed_coverage, posts_within, users_with_fresh_posts
+        from recsys.serving.user_tables import FeedParams
+
+        factors, _ = champion_als(mlflow)
+        with warehouse.connect(read_only=True) as conn:
+            feed = read_feed_inputs(conn)
+        rows = warehouse.query(f"SELECT DISTINCT user_id FROM {SCHEMA}.{table}")
+        window = history.fresh_post_days
+        fresh = posts_within(feed.posts, feed.as_of, window)
+        users = np.unique(feed.users.astype(np.int64))
+        known = factors.user_rows(users) >= 0
+        candidates = recommend(factors, None, users[known], FeedParams().candidate_creators)
+        population = users_with_fresh_posts(candidates, users[~known], fresh, feed.seen)
+        result = feed_coverage(rows, population, len(users), len(fresh), window)
+        if result.warn:
+            passed, severity = False, dg.AssetCheckSeverity.WARN
+        else:
+            passed, severity = result.share >= minimum, dg.AssetCheckSeverity.ERROR
+        return dg.AssetCheckResult(
+            passed=passed,
+            severity=severity,
+            metadata={
+                "coverage": rounded(result.share),
+                "users_judged": result.users_judged,
+                "users_served": result.users_served,
+                "fresh_posts": result.fresh_posts,
+                "minimum": minimum,
+                "reason": result.reason,
+            },
+        )
+
+    return _check
+
+
 recommendation_checks = [
     rank_check(user_creators, "user_id"),
     rank_check(user_posts, "user_id"),
@@ -122,5 +177,5 @@ recommendation_checks = [
         "an opened post",
     ),
     coverage_check(user_creators, MIN_USER_COVERAGE),
-    coverage_check(user_posts, MIN_USER_COVERAGE),
+    feed_coverage_check(user_posts, MIN_USER_COVERAGE),
 ]

@@ -10,7 +10,7 @@ from assets.support.champions import champion_als
 from assets.support.constants import OWNER
 from assets.support.metadata import describe_table
 from recsys.serving.user_tables import FeedParams, TableSizes
-from resources import MlflowTracking, ModelStore, Warehouse
+from resources import History, MlflowTracking, ModelStore, Warehouse
 
 SCHEMA = "recommendations"
 TABLE_KINDS = {"python", "duckdb"}
@@ -24,13 +24,14 @@ class RecommendationConfig(dg.Config):
     creators_per_user: int = _SIZES.creators_per_user
     posts_per_user: int = _SIZES.posts_per_user
     similar_per_item: int = _SIZES.similar_per_item
-    recent_days: float = _FEED.recent_days
+    # None: CREATOR_DISCOVERY_FRESH_POST_DAYS (resources.History); set, it wins for the run.
+    recent_days: float | None = None
     notification_min_score: float = _FEED.notification_min_score
     notifications_per_user_per_day: int = _FEED.notifications_per_user_per_day
 
-    def feed(self) -> FeedParams:
+    def feed(self, fresh_post_days: float) -> FeedParams:
         return FeedParams(
-            recent_days=self.recent_days,
+            recent_days=fresh_post_days if self.recent_days is None else self.recent_days,
             notification_min_score=self.notification_min_score,
             notifications_per_user_per_day=self.notifications_per_user_per_day,
         )
@@ -100,7 +101,7 @@ def user_creators(
     [als_model, ["marts", "post_features"], ["marts", "user_features"], ["staging", "stg_events"]],
 )
 def user_posts(
-    config: RecommendationConfig, warehouse: Warehouse, mlflow: MlflowTracking
+    config: RecommendationConfig, warehouse: Warehouse, mlflow: MlflowTracking, history: History
 ) -> dg.MaterializeResult:
     from recsys.serving.inputs import read_feed_inputs
     from recsys.serving.user_tables import user_posts as recommend_posts
@@ -109,7 +110,13 @@ def user_posts(
     with warehouse.connect(read_only=True) as conn:
         feed = read_feed_inputs(conn)
     table = recommend_posts(
-        factors, feed.users, feed.posts, feed.seen, feed.as_of, config.posts_per_user, config.feed()
+        factors,
+        feed.users,
+        feed.posts,
+        feed.seen,
+        feed.as_of,
+        config.posts_per_user,
+        config.feed(history.fresh_post_days),
     )
     return _write(warehouse, "user_posts", table, version)
 
@@ -121,7 +128,7 @@ def user_posts(
     [als_model, ["marts", "post_features"], ["marts", "user_features"], ["staging", "stg_events"]],
 )
 def notification_candidates(
-    config: RecommendationConfig, warehouse: Warehouse, mlflow: MlflowTracking
+    config: RecommendationConfig, warehouse: Warehouse, mlflow: MlflowTracking, history: History
 ) -> dg.MaterializeResult:
     from recsys.serving.inputs import read_feed_inputs
     from recsys.serving.user_tables import notification_candidates as candidates
@@ -129,7 +136,9 @@ def notification_candidates(
     factors, version = champion_als(mlflow)
     with warehouse.connect(read_only=True) as conn:
         feed = read_feed_inputs(conn)
-    table = candidates(factors, feed.users, feed.posts, feed.seen, feed.as_of, config.feed())
+    table = candidates(
+        factors, feed.users, feed.posts, feed.seen, feed.as_of, config.feed(history.fresh_post_days)
+    )
     return _write(warehouse, "notification_candidates", table, version)
 
 

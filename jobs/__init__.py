@@ -2,24 +2,24 @@
 
 import dagster as dg
 
-from assets.raw import raw_events
+from assets.support.constants import RAW_EVENTS
 from jobs.rollback import rollback_export
 
 ingest_events_job = dg.define_asset_job(
     name="ingest_events",
-    selection=dg.AssetSelection.assets(raw_events),
+    selection=dg.AssetSelection.assets(RAW_EVENTS),
     description="Load days of landing events into raw.events (one partition per day).",
 )
 
 load_dimensions_job = dg.define_asset_job(
     name="load_dimensions",
-    selection=dg.AssetSelection.groups("raw") - dg.AssetSelection.assets(raw_events),
+    selection=dg.AssetSelection.groups("raw") - dg.AssetSelection.assets(RAW_EVENTS),
     description="Reload users, creators, posts and subscriptions: events are checked against them.",
 )
 
 build_all_job = dg.define_asset_job(
     name="build_all",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(raw_events),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RAW_EVENTS),
     description=(
         "Everything downstream of the events in one run: dimension tables, dbt models and tests, "
         "models and their gates, indexes and recommendation tables (what `make demo` runs)."
@@ -30,7 +30,7 @@ refresh_job = dg.define_asset_job(
     name="refresh",
     selection=(
         dg.AssetSelection.all()
-        - dg.AssetSelection.assets(raw_events)
+        - dg.AssetSelection.assets(RAW_EVENTS)
         - dg.AssetSelection.groups("models", "indexes")
     ),
     description=(

@@ -57,3 +57,27 @@ def png_markdown(png: bytes, alt: str) -> str:
         raise ValueError("not a PNG: the data URI would render as a broken image")
     encoded = base64.b64encode(png).decode("ascii")
     return f"![{alt}](data:image/png;base64,{encoded})"
+
+
+def trials_png(trials: pd.DataFrame, default_score: float, metric: str) -> bytes:
+    """Each search trial's validation score (a `number` and a `score` column), the best so far as
+    a line, and the defaults' score dashed."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6, 3), dpi=100)
+    axes = figure.subplots()
+    if not trials.empty:
+        axes.plot(trials["number"], trials["score"], "o", label="trial")
+        axes.plot(trials["number"], trials["score"].cummax(), drawstyle="steps-post", label="best")
+        axes.axhline(default_score, linestyle="--", linewidth=1, color="grey", label="defaults")
+        axes.legend(fontsize=8, loc="best")
+    else:
+        axes.text(0.5, 0.5, "no trials ran", ha="center", transform=axes.transAxes)
+    axes.set_xlabel("trial")
+    axes.set_ylabel(metric)
+    axes.set_title(f"Search trials: validation {metric}", fontsize=10)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

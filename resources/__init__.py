@@ -1,8 +1,10 @@
-"""Dagster resources: warehouse, landing zone, model store, MLflow and the product database.
+"""Dagster resources: warehouse, landing zone, history rules, model store, MLflow and the product
+database.
 
 Each is built in definitions.py from recsys.settings.Settings, the one reader of the environment.
 """
 
+from resources.history import History
 from resources.landing_zone import LandingZone
 from resources.mlflow_tracking import MlflowTracking
 from resources.model_store import ModelStore
@@ -10,6 +12,7 @@ from resources.product_database import ProductDatabase
 from resources.warehouse import Warehouse
 
 __all__ = [
+    "History",
     "LandingZone",
     "MlflowTracking",
     "ModelStore",

@@ -1,6 +1,10 @@
 """Materialize every asset: dimension tables, all landed days of events in one backfill run, then
 everything built from them (the build_all job).
 
+The backfill covers the first to the last complete day; days without a delivery in between are
+gaps the ingest skips. Days before CREATOR_DISCOVERY_FIRST_EVENT_DAY are refused before anything
+is loaded.
+
 Usage: python -m scripts.materialize_all   (DAGSTER_HOME selects the instance that records the runs)
 """
 
@@ -15,8 +19,8 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from recsys.ingest.landing import complete_event_days
-from recsys.settings import Settings
+from recsys.ingest.landing import complete_event_days, event_days
+from recsys.settings import FIRST_EVENT_DAY_VAR, Settings
 
 # Step-level DEBUG events (one per dbt test) would bury the progress lines of a demo run.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -41,18 +45,22 @@ def materialize_all(
     """Run the ingestion backfill and the refresh in-process; raise if either fails."""
     from definitions import build_definitions
 
-    definitions = build_definitions(settings)
     days = complete_event_days(settings.landing_dir)
     if not days:
         raise SystemExit(
             f"No complete day of events in {settings.landing_dir / 'events'}: generate data first "
             "(python -m recsys.datagen --scale demo)"
         )
+    # Before anything is replaced: a run that would refuse later must not reload the dimensions.
+    refuse_days_before_start(settings)
+    definitions = build_definitions(settings)
     print("Loading the dimension tables", flush=True)
     dimensions = definitions.resolve_job_def("load_dimensions").execute_in_process(
         instance=instance, run_config=QUIET_LOGS
     )
-    print(f"Ingesting {len(days)} day(s) of events: {days[0]} .. {days[-1]}", flush=True)
+    span = (days[-1] - days[0]).days + 1
+    gaps = f", {span - len(days)} day(s) without delivery skipped" if span > len(days) else ""
+    print(f"Ingesting {len(days)} day(s) of events: {days[0]} .. {days[-1]}{gaps}", flush=True)
     ingest = definitions.resolve_job_def("ingest_events").execute_in_process(
         instance=instance,
         run_config=QUIET_LOGS,
@@ -66,6 +74,25 @@ def materialize_all(
         instance=instance, run_config=QUIET_LOGS
     )
     return [dimensions, ingest, refresh]
+
+
+class HistoryBeforeStartError(SystemExit):
+    """The landing zone holds days before the configured first day of events."""
+
+
+def refuse_days_before_start(settings: Settings) -> None:
+    """Raise, naming the setting and the earliest day, when the landing zone holds event days
+    before CREATOR_DISCOVERY_FIRST_EVENT_DAY (unset, the partitions start at the earliest day)."""
+    landed = event_days(settings.landing_dir)
+    start = settings.event_partitions_start(landed)
+    if landed and landed[0] < start:
+        early = [day for day in landed if day < start]
+        raise HistoryBeforeStartError(
+            f"The landing zone {settings.landing_dir / 'events'} holds {len(early)} day(s) of "
+            f"events before {FIRST_EVENT_DAY_VAR}={start.isoformat()}, the earliest "
+            f"{landed[0].isoformat()}: set {FIRST_EVENT_DAY_VAR}={landed[0].isoformat()} (or "
+            "unset it to start at the earliest day), or remove those days. Nothing was loaded."
+        )
 
 
 def _product_database(settings: Settings) -> str:
@@ -102,6 +129,10 @@ def summarize(results: list[dg.ExecuteInProcessResult], settings: Settings) -> s
     ]
     failed = [check for check in checks if not check.passed]
     lines.append(f"Asset checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
+    # A failed WARN check blocks nothing but says why; name each so a reader can look it up.
+    for check in failed:
+        severity = "warning" if check.severity == dg.AssetCheckSeverity.WARN else "error"
+        lines.append(f"  {severity}: {check.asset_key.to_user_string()}:{check.check_name}")
     lines.append(f"Warehouse: {settings.warehouse_path}")
     lines.append(f"Landing zone: {settings.landing_dir}")
     lines.append(f"Analysts' snapshot: {settings.analytics_dir / 'current'} (`make sql`)")

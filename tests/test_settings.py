@@ -161,3 +161,42 @@ def test_nothing_but_the_settings_module_reads_the_environment() -> None:
     ]
 
     assert readers == ["recsys/settings.py"]
+
+
+def test_the_time_frame_settings_take_their_variables_and_refuse_bad_values() -> None:
+    from recsys.settings import (
+        FIRST_EVENT_DAY_VAR,
+        VOLUME_MAX_RATIO_VAR,
+        VOLUME_MODE_VAR,
+        VOLUME_WINDOW_DAYS_VAR,
+    )
+
+    default = Settings.from_env({})
+    chosen = Settings.from_env(
+        {
+            FIRST_EVENT_DAY_VAR: "2024-01-08",
+            VOLUME_WINDOW_DAYS_VAR: "56",
+            VOLUME_MAX_RATIO_VAR: "12",
+            VOLUME_MODE_VAR: "block",
+        }
+    )
+
+    assert default.first_event_day is None and default.volume_mode == "warn"
+    assert str(chosen.first_event_day) == "2024-01-08"
+    assert (chosen.volume_window_days, chosen.volume_max_ratio) == (56, 12.0)
+    assert chosen.volume_rule.mode == "block"
+    with pytest.raises(ValueError, match=FIRST_EVENT_DAY_VAR):
+        Settings.from_env({FIRST_EVENT_DAY_VAR: "01/08/2024"})
+    with pytest.raises(ValueError, match="block, warn"):
+        Settings.from_env({VOLUME_MODE_VAR: "stop"})
+
+
+def test_the_split_protocol_defaults_to_per_user_and_reaches_dbt_as_a_var() -> None:
+    assert Settings.from_env({}).split_protocol == "per_user"
+    chosen = Settings.from_env({"CREATOR_DISCOVERY_SPLIT_PROTOCOL": "global"})
+    assert chosen.dbt_vars["split_protocol"] == "global"
+
+
+def test_an_unknown_split_protocol_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ValueError, match="CREATOR_DISCOVERY_SPLIT_PROTOCOL"):
+        Settings.from_env({"CREATOR_DISCOVERY_SPLIT_PROTOCOL": "random"})

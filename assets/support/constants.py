@@ -1,11 +1,15 @@
 """Names shared by every asset group: owner, kinds and the event partitions."""
 
+import datetime as dt
+
 import dagster as dg
 
 OWNER = "team:discovery"
 
-# The platform's first day of events. Real data whose history starts earlier moves this date back;
-# the generator starts here by default.
-FIRST_EVENT_DAY = "2026-09-01"
+RAW_EVENTS = dg.AssetKey(["raw", "events"])
 
-EVENT_PARTITIONS = dg.DailyPartitionsDefinition(start_date=FIRST_EVENT_DAY)
+
+def event_partitions(first_event_day: dt.date) -> dg.DailyPartitionsDefinition:
+    """One partition per UTC day from the first day of events (Settings.event_partitions_start:
+    CREATOR_DISCOVERY_FIRST_EVENT_DAY, or the landing zone's earliest day, or the demo's start)."""
+    return dg.DailyPartitionsDefinition(start_date=first_event_day.isoformat())

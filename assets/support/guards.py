@@ -38,9 +38,11 @@ def _verdict(record) -> Verdict | None:
         return None
     evaluation = record.event.asset_check_evaluation
     summary = evaluation.metadata.get("problems") or evaluation.metadata.get("summary")
+    # A warning (the volume rule in warn mode) was seen, and blocks nothing later either.
+    warned = evaluation.severity == dg.AssetCheckSeverity.WARN
     return Verdict(
         check=record.key.to_user_string(),
-        passed=evaluation.passed,
+        passed=evaluation.passed or warned,
         run_id=record.run_id,
         days=_days(evaluation.metadata.get(CHECKED_DAYS)),
         failed_days=_days(evaluation.metadata.get(FAILED_DAYS)),

@@ -1,4 +1,4 @@
-"""Command line: python -m recsys.datagen --scale demo --seed 7 [--out LANDING].
+"""Command line: python -m recsys.datagen --scale demo --seed 7 [--profile P] [--out LANDING].
 
 Without --out it writes the project's landing zone and truth folder (recsys.settings), where the
 pipeline reads them."""
@@ -20,7 +20,7 @@ from recsys.datagen.dimension_faults import (
 from recsys.datagen.drift import DRIFTS
 from recsys.datagen.faults import FAULTS, FaultReport, apply_fault
 from recsys.datagen.platform import GenerationSummary, generate_platform
-from recsys.datagen.scales import DEFAULT_START, SCALES
+from recsys.datagen.profiles import DEFAULT, IRREGULAR, PROFILES
 from recsys.ingest.landing import TABLES
 from recsys.settings import Settings
 
@@ -29,7 +29,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m recsys.datagen", description="Generate a synthetic creator platform."
     )
-    parser.add_argument("--scale", choices=sorted(SCALES), default="tiny")
+    parser.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        default=DEFAULT,
+        help=(
+            "shape of the history: default (weeks of steady days from 2026-09-01) or irregular "
+            "(about 2.5 years from 2024-01-08: empty days, bursts, heavy readers, bots)"
+        ),
+    )
+    parser.add_argument(
+        "--scale", choices=sorted({name for p in PROFILES.values() for name in p.scales}),
+        default="tiny",
+    )  # fmt: skip
     parser.add_argument(
         "--out", type=Path, help="landing zone root (default: the project's landing zone)"
     )
@@ -39,7 +51,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="true preferences (default: OUT/../truth, without --out the project's truth folder)",
     )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=DEFAULT_START)
+    parser.add_argument(
+        "--start", type=dt.date.fromisoformat, help="first day (default: the profile's)"
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace existing landing data")
     parser.add_argument(
         "--fault",
@@ -72,6 +86,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("give one --fault-day, or one per events --fault")
     if args.fault_day and not event_faults:
         parser.error("--fault-day needs a --fault on events")
+    if args.scale not in PROFILES[args.profile].scales:
+        parser.error(
+            f"profile {args.profile} has no scale {args.scale}; "
+            f"choose one of {', '.join(PROFILES[args.profile].scales)}"
+        )
+    if args.profile == IRREGULAR and args.drift_from is not None:
+        parser.error("--drift-from needs the default profile")
     return args
 
 
@@ -107,8 +128,9 @@ def existing_table_folders(out: Path) -> list[Path]:
 
 def describe(summary: GenerationSummary) -> str:
     lines = [
-        f"generated scale={summary.scale} seed={summary.seed} start={summary.start} "
-        f"days={summary.days} in {summary.seconds:.1f}s",
+        f"generated profile={summary.profile} scale={summary.scale} seed={summary.seed} "
+        f"start={summary.start} days={summary.days} in {summary.seconds:.1f}s"
+        + (f" ({len(summary.empty_days)} days without delivery)" if summary.empty_days else ""),
         f"landing zone: {summary.out}",
         *(f"  {table:<14}{rows:>12,} rows" for table, rows in summary.rows.items()),
         f"truth: {summary.truth_out}",
@@ -141,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress=lambda line: print(line, flush=True),
         drift_from=args.drift_from,
         drift=args.drift,
+        profile=args.profile,
     )
     print(describe(summary))
     for fault, day in fault_plan(args):

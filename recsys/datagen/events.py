@@ -76,17 +76,22 @@ class EventSampler:
         taste: Users | None = None,
         event_type_p: np.ndarray | None = None,
         dwell_median: np.ndarray | None = None,
+        user_weights: np.ndarray | None = None,
     ) -> DayEvents:
         """Up to `n_events` events in the day from `start_us`; ineligible draws are dropped.
 
         `taste` (users whose topics/weights replace the real ones), `event_type_p` and
         `dwell_median` let a drifted day draw from other distributions with the same random draws.
+        `user_weights` replaces the users' activity for the day (the caller keeps it at zero for
+        users who have not signed up before the day).
         """
         users = self.users
         type_p = EVENT_TYPE_P if event_type_p is None else event_type_p
         median = DWELL_MEDIAN_SECONDS if dwell_median is None else dwell_median
-        # Users who sign up during the day start acting the next day: every event follows signup.
-        weight_cum = np.cumsum(np.where(users.signup_us < start_us, users.activity, 0.0))
+        if user_weights is None:
+            # Users who sign up during the day start acting the next day: events follow signup.
+            user_weights = np.where(users.signup_us < start_us, users.activity, 0.0)
+        weight_cum = np.cumsum(user_weights)
         user = np.searchsorted(weight_cum, rng.random(n_events) * weight_cum[-1], side="right")
         hour = rng.choice(24, size=n_events, p=HOUR_P)
         at = start_us + hour * US_PER_HOUR + (rng.random(n_events) * US_PER_HOUR).astype(np.int64)

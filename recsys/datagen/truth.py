@@ -16,7 +16,10 @@ global_share(c) = popularity(c) / (total popularity). Files written to the truth
 - user_topic_preferences.parquet: user_id int64, topic string, weight float64 (= d(u, t); topics
   a user does not list have d = 0);
 - creator_truth.parquet: creator_id int64, topic string, popularity, topic_share, global_share
-  (float64).
+  (float64);
+- bot_users.parquet, only from a profile with bots (irregular): user_id int64, bot_days int64,
+  bot_events int64 (the crawl events only; a bot's few other events follow its tastes). Every
+  other user is a real reader, however heavy.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from recsys.datagen.vocabulary import TOPICS
 
 USER_TOPICS_FILE = "user_topic_preferences.parquet"
 CREATORS_FILE = "creator_truth.parquet"
+BOTS_FILE = "bot_users.parquet"
 _TOPIC_INDEX = pd.Index(TOPICS)
 
 
@@ -113,3 +117,26 @@ def write_truth(truth_out: Path, users: Users, creators: Creators) -> dict[str, 
     write_parquet(preferences, truth_out / USER_TOPICS_FILE)
     write_parquet(creator_table, truth_out / CREATORS_FILE)
     return {USER_TOPICS_FILE: preferences.num_rows, CREATORS_FILE: creator_table.num_rows}
+
+
+def write_bot_truth(
+    truth_out: Path, user: np.ndarray, bot_days: np.ndarray, bot_events: np.ndarray
+) -> dict[str, int]:
+    """Write the bots (user indexes) with their crawl days and events; returns rows per file."""
+    table = pa.table(
+        {
+            "user_id": pa.array(np.asarray(user, dtype=np.int64) + 1),
+            "bot_days": pa.array(np.asarray(bot_days, dtype=np.int64)),
+            "bot_events": pa.array(np.asarray(bot_events, dtype=np.int64)),
+        }
+    )
+    write_parquet(table, truth_out / BOTS_FILE)
+    return {BOTS_FILE: table.num_rows}
+
+
+def true_bot_users(truth_dir: Path) -> np.ndarray:
+    """The user_ids the generator made bots (none without a bots file)."""
+    path = truth_dir / BOTS_FILE
+    if not path.exists():
+        return np.empty(0, dtype=np.int64)
+    return pd.read_parquet(path)["user_id"].to_numpy(dtype=np.int64)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,6 +153,33 @@ def complete_event_days(landing_root: Path) -> list[dt.date]:
         if (day := parse_day_folder(folder)) is not None and (folder / DAY_COMPLETE_MARKER).exists()
     ]
     return sorted(days)
+
+
+def event_days(landing_root: Path) -> list[dt.date]:
+    """Days with a `date=YYYY-MM-DD` folder, complete or not, oldest first."""
+    events_root = EVENTS.folder(landing_root)
+    if not events_root.is_dir():
+        return []
+    return sorted(
+        day
+        for folder in events_root.iterdir()
+        if folder.is_dir() and (day := parse_day_folder(folder)) is not None
+    )
+
+
+def days_to_load(
+    landing_root: Path, requested: Sequence[dt.date]
+) -> tuple[list[dt.date], list[dt.date]]:
+    """The requested days to load, and the gaps: days without any folder, which a range skips.
+
+    A day with no delivery is legitimate (nothing happened, or nothing was exported). A lone day,
+    or a range where no day was delivered, is returned as asked so the loader names the missing
+    folder; a folder without its marker is always loaded, and refused by the loader.
+    """
+    gaps = [day for day in requested if not day_folder(landing_root, day).exists()]
+    if len(gaps) == len(requested):
+        return list(requested), []
+    return [day for day in requested if day not in set(gaps)], gaps
 
 
 def file_format(path: Path) -> str | None:

@@ -10,6 +10,10 @@ Definitions, per user u with relevant set R_u (|R_u| >= 1) and top-k list L_u (r
 Each is averaged over users with at least one relevant item: users with recommendations but no
 relevant item are not counted; users with relevant items but no recommendations count as 0.
 Every catalog item is a candidate (no sampled negatives), so the numbers are small but honest.
+
+Each nDCG@k comes with a percentile bootstrap interval over users (`bootstrap_interval`): the
+per-user values are resampled with replacement, so the interval says how much the figure would move
+with another draw of as many users.
 """
 
 from __future__ import annotations
@@ -23,6 +27,25 @@ import pandas as pd
 K = 10
 # A post's K nearest posts sharing its category: the content model's topical coherence.
 CATEGORY_AGREEMENT = f"category_agreement_at_{K}"
+# The number of users a figure averages over (as_dict's name for EvaluationResult.n_users).
+N_USERS_EVALUATED = "n_users_evaluated"
+# Resamples are drawn in blocks of this many indices, so memory stays flat at any user count.
+BOOTSTRAP_BLOCK_INDICES = 2**22
+
+
+def ci_names(metric: str) -> tuple[str, str]:
+    """The names of a metric's interval bounds: ndcg_at_10 -> ndcg_at_10_ci_low, _ci_high."""
+    return f"{metric}_ci_low", f"{metric}_ci_high"
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """How intervals are drawn: resamples over users, the confidence level, the seed. The
+    defaults the gate reads live in recsys.models.gate_rule (GatePolicy.bootstrap())."""
+
+    resamples: int
+    confidence: float
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -37,14 +60,20 @@ class EvaluationResult:
     map: float
     catalog_coverage: float
     popularity_percentile: float
+    ndcg_interval: tuple[float, float] | None = None
 
     def as_dict(self) -> dict[str, float]:
         values = asdict(self)
         k = values.pop("k")
         n_users = values.pop("n_users")
-        return {"n_users_evaluated": float(n_users)} | {
+        interval = values.pop("ndcg_interval")
+        flat = {N_USERS_EVALUATED: float(n_users)} | {
             f"{name}_at_{k}": float(value) for name, value in values.items()
         }
+        if interval is not None:
+            low, high = ci_names(f"ndcg_at_{k}")
+            flat |= {low: float(interval[0]), high: float(interval[1])}
+        return flat
 
 
 def holdout_relevance(holdout: pd.DataFrame, user_ids: np.ndarray | None = None) -> pd.DataFrame:
@@ -75,6 +104,33 @@ def ndcg_at_k(recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int) -> 
     per_user = _per_user(recommendations, relevant, k)
     ideal = np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))
     return _mean(per_user["dcg"] / ideal[np.minimum(k, per_user["n_relevant"]) - 1])
+
+
+def per_user_ndcg(recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int) -> np.ndarray:
+    """nDCG@k of each user with at least one relevant item (their mean is ndcg_at_k)."""
+    per_user = _per_user(recommendations, relevant, k)
+    ideal = np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))
+    return (per_user["dcg"] / ideal[np.minimum(k, per_user["n_relevant"]) - 1]).to_numpy(np.float64)
+
+
+def bootstrap_interval(values: np.ndarray, bootstrap: Bootstrap) -> tuple[float, float]:
+    """Percentile interval of the mean of `values` (one per user) over resamples of the users.
+
+    NaN bounds for no users; a single user (or identical values) gives a zero-width interval.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(bootstrap.seed)
+    n = len(values)
+    means = np.empty(bootstrap.resamples, dtype=np.float64)
+    block = max(1, BOOTSTRAP_BLOCK_INDICES // n)
+    for start in range(0, bootstrap.resamples, block):
+        size = min(block, bootstrap.resamples - start)
+        means[start : start + size] = values[rng.integers(0, n, size=(size, n))].mean(axis=1)
+    tail = (1.0 - bootstrap.confidence) / 2.0
+    low, high = np.quantile(means, [tail, 1.0 - tail])
+    return float(low), float(high)
 
 
 def map_at_k(recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int) -> float:
@@ -114,20 +170,26 @@ def evaluate(
     k: int,
     catalog_size: int,
     item_popularity: pd.Series,
+    bootstrap: Bootstrap | None = None,
 ) -> EvaluationResult:
-    """All metrics at k (see the module docstring for definitions and denominators)."""
+    """All metrics at k (see the module docstring for definitions and denominators); with
+    `bootstrap`, nDCG's interval over users too."""
     per_user = _per_user(recommendations, relevant, k)
     capped = np.minimum(k, per_user["n_relevant"])
     ideal = np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))
+    ndcg = per_user["dcg"] / ideal[capped - 1]
     return EvaluationResult(
         k=k,
         n_users=len(per_user),
         precision=_mean(per_user["hits"] / k),
         recall=_mean(per_user["hits"] / capped),
-        ndcg=_mean(per_user["dcg"] / ideal[capped - 1]),
+        ndcg=_mean(ndcg),
         map=_mean(per_user["precision_sum"] / capped),
         catalog_coverage=catalog_coverage(recommendations, k, catalog_size),
         popularity_percentile=popularity_percentile(recommendations, k, item_popularity),
+        ndcg_interval=(
+            None if bootstrap is None else bootstrap_interval(ndcg.to_numpy(np.float64), bootstrap)
+        ),
     )
 
 

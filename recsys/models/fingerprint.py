@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 FINGERPRINT_TAG = "input_fingerprint"
-ALS_CODE_VERSION = "als-1"
+ALS_CODE_VERSION = "als-2"  # als-2: bootstrap intervals on nDCG
 CONTENT_CODE_VERSION = "content-1"
 FLOAT_DECIMALS = 9
 

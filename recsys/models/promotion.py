@@ -20,12 +20,13 @@ class GateOutcome:
     champion_after: int | None
 
     def metadata(self) -> dict[str, Any]:
-        return {
+        users = self.decision.users_judged
+        return ({"users_judged": users} if users is not None else {}) | {
             "model": self.model_name,
             "candidate_version": self.version,
             "previous_champion_version": self.previous_champion or 0,
             "champion_version": self.champion_after or 0,
-            "lift_over_floor": self.decision.lift_over_popularity,
+            "lift_over_floor": self.decision.lift_over_floor,
             "change_vs_champion": (
                 self.decision.change_vs_champion
                 if self.decision.change_vs_champion is not None
@@ -43,7 +44,9 @@ def gate_version(
     floor_prefix: str = "popularity_",
 ) -> GateOutcome:
     """Judge `version` by its holdout metrics against its floor (metrics named floor_prefix +
-    metric, e.g. popularity_ndcg_at_10) and the current champion; promote it if it passes.
+    metric, e.g. popularity_ndcg_at_10, with its interval when recorded) and the current
+    champion; promote it if it passes. A refusal to judge (too few users, no evidence) is a fail:
+    the champion stays.
 
     Judging the champion against itself (a re-run on the same inputs reuses its version)
     compares equal metrics and passes; the alias is left where it is.
@@ -53,9 +56,14 @@ def gate_version(
     if floor_name not in candidate:
         raise KeyError(f"version {version} of {model_name} has no floor metric {floor_name!r}")
     current = champion(config, model_name)
+    floor = {
+        name.removeprefix(floor_prefix): value
+        for name, value in candidate.items()
+        if name.startswith(floor_prefix)
+    }
     decision = judge(
         candidate,
-        {policy.metric: candidate[floor_name]},
+        floor,
         current.holdout_metrics if current is not None else None,
         policy,
     )

@@ -3,6 +3,7 @@ the small records one asset hands to the next.
 
 Layout under the root (data/models):
 
+    als/tuning/latest.json                hand-off to models/als_holdout: the tuned configuration
     als/holdout/model/factors.npz         the holdout twin's factors (logged to MLflow)
     als/holdout/latest.json               hand-off to models/als_model: run id and params
     als/serving/model/factors.npz         the serving fit (logged to MLflow)
@@ -45,6 +46,7 @@ CONTENT_MODEL = "content_model"
 INDEX_VERSION_SUFFIX = ".model_version"
 # Which asset writes each hand-off or index, for the message when it is missing.
 WRITERS = {
+    ("als", "tuning"): "models/als_tuning",
     ("als", "holdout"): "models/als_holdout",
     ("als", "serving"): "models/als_model",
     ("content",): "models/content_model",
@@ -58,11 +60,27 @@ class MissingArtifact(FileNotFoundError):
 
 
 @dataclass(frozen=True)
-class HoldoutHandoff:
-    """From the holdout twin to the serving fit: the twin's run and the configuration it judged."""
+class TuningHandoff:
+    """From the ALS search to the holdout twin: the search's run and the configuration it chose.
+
+    `tuned` is False when no search ran (trials = 0): the twin then fits its own run config.
+    `half_life_days` is None while dbt's interaction strength stands (the defaults won).
+    """
 
     run_id: str
     params: AlsParams
+    half_life_days: float | None
+    tuned: bool
+
+
+@dataclass(frozen=True)
+class HoldoutHandoff:
+    """From the holdout twin to the serving fit: the twin's run and the configuration it judged
+    (with the strength's half-life when it is not dbt's)."""
+
+    run_id: str
+    params: AlsParams
+    half_life_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -98,13 +116,31 @@ class ArtifactStore:
         factors.save(folder / ALS_FACTORS)
         return folder
 
+    def write_tuning_handoff(self, handoff: TuningHandoff) -> None:
+        self._write_handoff(("als", "tuning"), asdict(handoff))
+
+    def read_tuning_handoff(self) -> TuningHandoff:
+        record = self._read_handoff(("als", "tuning"))
+        return TuningHandoff(
+            record["run_id"],
+            AlsParams(**record["params"]),
+            record["half_life_days"],
+            bool(record["tuned"]),
+        )
+
     def write_holdout_handoff(self, handoff: HoldoutHandoff) -> None:
-        record = {"run_id": handoff.run_id, "params": asdict(handoff.params)}
+        record = {
+            "run_id": handoff.run_id,
+            "params": asdict(handoff.params),
+            "half_life_days": handoff.half_life_days,
+        }
         self._write_handoff(("als", "holdout"), record)
 
     def read_holdout_handoff(self) -> HoldoutHandoff:
         record = self._read_handoff(("als", "holdout"))
-        return HoldoutHandoff(record["run_id"], AlsParams(**record["params"]))
+        return HoldoutHandoff(
+            record["run_id"], AlsParams(**record["params"]), record.get("half_life_days")
+        )
 
     def write_serving_handoff(self, handoff: ServingHandoff) -> None:
         self._write_handoff(("als", "serving"), asdict(handoff))

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 HOLDOUT_PREFIX = "holdout_"
 HOLDOUT_RUN_TAG = "holdout_run_id"
+# MLflow's own tag for nesting: the UI shows a run with it under its parent.
+PARENT_RUN_TAG = "mlflow.parentRunId"
 CHAMPION = "champion"
 DEFAULT_UI = "http://127.0.0.1:5000"
 
@@ -154,6 +156,79 @@ def find_run(config: TrackingConfig, tags: Mapping[str, str]) -> str | None:
 def run_metrics(config: TrackingConfig, run_id: str) -> dict[str, float]:
     """The metrics a run logged."""
     return dict(_client(config).get_run(run_id).data.metrics)
+
+
+def run_params(config: TrackingConfig, run_id: str) -> dict[str, str]:
+    """The params a run logged (as text, as MLflow keeps them)."""
+    return dict(_client(config).get_run(run_id).data.params)
+
+
+def start_parent_run(
+    config: TrackingConfig, run_name: str, params: Mapping[str, Any], tags: Mapping[str, str]
+) -> str:
+    """Open a run that nested runs hang under (e.g. a search and its trials); its run id.
+
+    Close it with `finish_parent_run`, which also marks it FAILED when the block raised.
+    """
+    from mlflow.entities import Param
+
+    client = _client(config)
+    run = client.create_run(_experiment_id(client, config), run_name=run_name, tags=dict(tags))
+    client.log_batch(run.info.run_id, params=[Param(k, str(v)) for k, v in params.items()])
+    return run.info.run_id
+
+
+def log_nested_run(
+    config: TrackingConfig,
+    parent_run_id: str,
+    run_name: str,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+) -> str:
+    """One finished run nested under parent_run_id (the MLflow UI folds it under the parent)."""
+    return log_training_run(config, run_name, params, metrics, tags={PARENT_RUN_TAG: parent_run_id})
+
+
+def finish_parent_run(
+    config: TrackingConfig,
+    run_id: str,
+    metrics: Mapping[str, float],
+    params: Mapping[str, Any] | None = None,
+    failed: bool = False,
+) -> None:
+    """Log the parent's closing params and metrics and end it FINISHED (or FAILED)."""
+    from mlflow.entities import Metric, Param
+
+    client = _client(config)
+    try:
+        client.log_batch(
+            run_id,
+            metrics=[Metric(k, float(v), _now_ms(), 0) for k, v in metrics.items()],
+            params=[Param(k, str(v)) for k, v in (params or {}).items()],
+        )
+    finally:
+        client.set_terminated(run_id, "FAILED" if failed else "FINISHED")
+
+
+def nested_runs(config: TrackingConfig, parent_run_id: str) -> pd.DataFrame:
+    """The runs nested under parent_run_id: run_id, run_name, status, then params.* and metrics.*"""
+    client = _client(config)
+    experiment_id = client.get_run(parent_run_id).info.experiment_id
+    runs = client.search_runs(
+        [experiment_id], f"tags.`{PARENT_RUN_TAG}` = '{parent_run_id}'", max_results=10_000
+    )
+    return pd.DataFrame(
+        [
+            {
+                "run_id": run.info.run_id,
+                "run_name": run.info.run_name,
+                "status": run.info.status,
+            }
+            | {f"params.{k}": v for k, v in run.data.params.items()}
+            | {f"metrics.{k}": v for k, v in run.data.metrics.items()}
+            for run in runs
+        ]
+    )
 
 
 def find_version(config: TrackingConfig, model_name: str, tag: str, value: str) -> int | None:

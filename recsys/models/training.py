@@ -20,7 +20,13 @@ from recsys.models.content import (
     fit_content_model,
     post_texts,
 )
-from recsys.models.evaluation import CATEGORY_AGREEMENT, K, evaluate, holdout_relevance
+from recsys.models.evaluation import (
+    CATEGORY_AGREEMENT,
+    Bootstrap,
+    K,
+    evaluate,
+    holdout_relevance,
+)
 from recsys.models.interactions import build_matrix
 from recsys.models.oracle import oracle_recommendations
 from recsys.models.popularity import popular_items, recommend_popular
@@ -56,11 +62,14 @@ def evaluate_als_on_holdout(
     k: int,
     truth_dir: Path | None = None,
     progress: Progress | None = None,
+    bootstrap: Bootstrap | None = None,
 ) -> HoldoutReport:
     """Fit on train, then rank the full catalog for every holdout user with a new creator.
 
     The model, popularity and oracle all exclude the creators a user already met in train and
-    are judged on the creators the user met for the first time after the cutoff.
+    are judged on the creators the user met for the first time after the cutoff (the global
+    cutoff or the user's own, whichever protocol built the split). With `bootstrap`, each nDCG
+    carries its interval over users (ndcg_at_k_ci_low / _ci_high), resampled the same way.
     """
     matrix = build_matrix(train, params.alpha)
     factors = fit_als(matrix, params, progress)
@@ -72,7 +81,9 @@ def evaluate_als_on_holdout(
     item_popularity = popularity.set_index("creator_id")["n_users"]
 
     def judged(recommendations: pd.DataFrame) -> dict[str, float]:
-        result = evaluate(recommendations, relevant, k, len(matrix.item_ids), item_popularity)
+        result = evaluate(
+            recommendations, relevant, k, len(matrix.item_ids), item_popularity, bootstrap
+        )
         return result.as_dict()
 
     als = judged(recommend(factors, matrix, users, k, exclude=matrix.confidence))

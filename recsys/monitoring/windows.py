@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from recsys.monitoring.drift import SAMPLE_ROWS
+from recsys.settings import DEFAULT_DRIFT_CURRENT_DAYS, DEFAULT_DRIFT_REFERENCE_DAYS
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-# The reference is the last two weeks the model learned from; the current window, the last week.
-REFERENCE_DAYS = 14
-CURRENT_DAYS = 7
+# The reference is the last two weeks the model learned from; the current window, the last week
+# up to the latest event (CREATOR_DISCOVERY_DRIFT_REFERENCE_DAYS / _CURRENT_DAYS).
+REFERENCE_DAYS = DEFAULT_DRIFT_REFERENCE_DAYS
+CURRENT_DAYS = DEFAULT_DRIFT_CURRENT_DAYS
 
 DRIFT_FEATURES = """
     SELECT c.category, e.event_type, e.dwell_seconds, hour(e.event_at) AS hour_of_day

@@ -1,9 +1,10 @@
 """The data-contract checks on a warehouse connection, as the assets' checks and the bench run them.
 
 A whole table against its suite, or one day of events against the events suite, the share of its
-events with a known user and post, and its volume against the trailing week. Every DOUBLE or FLOAT
-column must also hold finite numbers only: that is counted in SQL on the warehouse relation, since
-once rows become pandas NaN and NULL are the same value to GX.
+events with a known user and post, and its volume against its trailing days (a band that follows
+the platform's own spread, warning or blocking by setting: volume.py). Every DOUBLE or FLOAT column
+must also hold finite numbers only: that is counted in SQL on the warehouse relation, since once
+rows become pandas NaN and NULL are the same value to GX.
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ import duckdb
 import pandas as pd
 
 from recsys.quality.contract import ID_COLUMNS, suite
-from recsys.quality.coverage import coverage_ok, referential_coverage, volume_ok, volume_ratio
+from recsys.quality.coverage import coverage_ok, referential_coverage
 from recsys.quality.validate import MAX_OFFENDING_IDS, Failure, ValidationReport, validate
-
-TRAILING_DAYS = 7
-
+from recsys.quality.volume import VolumeRule, VolumeVerdict, judge_volume
 
 FLOAT_TYPES = ("DOUBLE", "FLOAT")
 FINITE_EXPECTATION = "sql: no isnan(x) OR isinf(x)"
@@ -95,11 +94,14 @@ def days_in_range(first: str | None, last: str | None) -> list[dt.date]:
 
 @dataclass(frozen=True)
 class EventDayCheck:
-    """One day's verdict: the suite's report and every problem found (empty when it passed)."""
+    """One day's verdict: the suite's report, every problem found (empty when it passed) and
+    the warnings that do not block (a volume flag in `warn` mode)."""
 
     day: dt.date
     report: ValidationReport
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    volume: VolumeVerdict | None = None
 
     @property
     def passed(self) -> bool:
@@ -130,23 +132,31 @@ def check_event_day(
     now: dt.datetime,
     users: pd.DataFrame,
     posts: pd.DataFrame,
+    rule: VolumeRule | None = None,
 ) -> EventDayCheck:
-    """The events of `day` in raw.events: suite, referential coverage and volume."""
+    """The events of a delivered `day` in raw.events: suite, referential coverage and volume."""
+    rule = rule or VolumeRule()
     frame = conn.execute("SELECT * FROM raw.events WHERE event_date = ?", [day]).df()
     report = validate(frame, "events", suite("events", day, now), "event_id")
     report = with_finite_checks(conn, report, "raw.events", "event_id", "event_date = ?", [day])
     problems = [] if report.passed else [report.summary()]
+    warnings: list[str] = []
     coverage = referential_coverage(frame, users, posts)
     if not coverage_ok(coverage):
         problems.append(f"events {day}: only {coverage:.1%} of events have a known user and post")
-    trailing = [
-        row[0]
+    volume = judge_volume(day.isoformat(), len(frame), trailing_volumes(conn, day, rule), rule)
+    if volume.problem:
+        (problems if volume.blocking else warnings).append(volume.problem)
+    return EventDayCheck(day, report, problems, warnings, volume)
+
+
+def trailing_volumes(conn: duckdb.DuckDBPyConnection, day: dt.date, rule: VolumeRule) -> list[int]:
+    """Row counts of the days with events in the `rule.window_days` before `day` (days without a
+    delivery, or with an empty one, have no rows and are left out)."""
+    return [
+        int(row[0])
         for row in conn.execute(
             "SELECT count(*) FROM raw.events WHERE event_date BETWEEN ? AND ? GROUP BY event_date",
-            [day - dt.timedelta(days=TRAILING_DAYS), day - dt.timedelta(days=1)],
+            [day - dt.timedelta(days=rule.window_days), day - dt.timedelta(days=1)],
         ).fetchall()
     ]
-    ratio = volume_ratio(len(frame), trailing)
-    if not volume_ok(ratio):
-        problems.append(f"events {day}: {len(frame)} rows, {ratio:.2f}x the trailing median")
-    return EventDayCheck(day, report, problems)

@@ -50,3 +50,86 @@ def coverage(table: pd.DataFrame, subject: str, population: np.ndarray) -> float
         return 1.0
     covered = np.isin(population, table[subject].to_numpy()).sum()
     return float(covered) / len(population)
+
+
+@dataclass(frozen=True)
+class FeedCoverage:
+    """How many users with something fresh to see got a feed, and the verdict in words.
+
+    `warn` is set when there was nothing to judge on: no post inside the freshness window at all
+    (a quiet platform, or a window shorter than the gaps between posts), which is worth a
+    warning, not a block.
+    """
+
+    share: float
+    users_judged: int
+    users_served: int
+    fresh_posts: int
+    window_days: float
+    reason: str
+
+    @property
+    def warn(self) -> bool:
+        return self.fresh_posts == 0
+
+
+def posts_within(posts: pd.DataFrame, as_of: pd.Timestamp, window_days: float) -> pd.DataFrame:
+    """Posts published in the `window_days` up to `as_of` (the feed's freshness rule)."""
+    age_days = (as_of - posts["published_at"]).dt.total_seconds() / 86_400
+    return posts[(age_days >= 0) & (age_days <= window_days)]
+
+
+def users_with_fresh_posts(
+    candidates: pd.DataFrame,
+    cold_users: np.ndarray,
+    fresh_posts: pd.DataFrame,
+    opened: pd.DataFrame,
+) -> np.ndarray:
+    """Users who have an unopened fresh post they could be shown.
+
+    `candidates` (user_id, creator_id) are the creators each known user's feed may draw from (their
+    best-matching creators); a user in `cold_users` gets the fallback feed, so any fresh post
+    counts. `fresh_posts` (post_id, creator_id) are the posts inside the freshness window,
+    `opened` (user_id, post_id) what each user already opened.
+    """
+    known = candidates[["user_id", "creator_id"]].merge(
+        fresh_posts[["post_id", "creator_id"]], on="creator_id"
+    )[["user_id", "post_id"]]
+    cold = pd.DataFrame(
+        {
+            "user_id": np.repeat(np.asarray(cold_users, dtype=np.int64), len(fresh_posts)),
+            "post_id": np.tile(fresh_posts["post_id"].to_numpy(np.int64), len(cold_users)),
+        }
+    )
+    pairs = pd.concat([known, cold], ignore_index=True)
+    unopened = pairs.merge(
+        opened[["user_id", "post_id"]].drop_duplicates(),
+        on=["user_id", "post_id"],
+        how="left",
+        indicator=True,
+    )
+    return pd.unique(unopened.loc[unopened["_merge"] == "left_only", "user_id"].to_numpy(np.int64))
+
+
+def feed_coverage(
+    table: pd.DataFrame,
+    population: np.ndarray,
+    users_served: int,
+    fresh_posts: int,
+    window_days: float,
+) -> FeedCoverage:
+    """Share of `population` (the users with fresh posts to see) who have a row in the feed."""
+    population = pd.unique(np.asarray(population))
+    if fresh_posts == 0:
+        reason = (
+            f"no post was published in the {window_days:g} days up to the latest event: nothing "
+            "fresh to show anyone, so the feed is empty and nobody is judged"
+        )
+        return FeedCoverage(1.0, 0, users_served, 0, window_days, reason)
+    share = coverage(table, "user_id", population)
+    reason = (
+        f"{share:.1%} of the {len(population):,} users with an unopened post from the last "
+        f"{window_days:g} days by a creator they could be recommended have a feed "
+        f"({users_served:,} users served, {fresh_posts:,} fresh posts)"
+    )
+    return FeedCoverage(share, len(population), users_served, fresh_posts, window_days, reason)

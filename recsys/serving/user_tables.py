@@ -14,6 +14,7 @@ import pandas as pd
 from recsys.models.als import AlsFactors, recommend
 from recsys.serving.inputs import CreatorInputs
 from recsys.serving.top_n import top_n_per_group
+from recsys.settings import DEFAULT_FRESH_POST_DAYS
 
 SOURCE_MODEL = "als"
 SOURCE_FALLBACK = "popular_and_fresh"
@@ -34,7 +35,8 @@ class FeedParams:
 
     # Posts are drawn from the user's best-matching creators: this many, not a table size.
     candidate_creators: int = 50
-    recent_days: float = 7.0
+    # Measured back from the data's latest event (CREATOR_DISCOVERY_FRESH_POST_DAYS).
+    recent_days: float = DEFAULT_FRESH_POST_DAYS
     freshness_half_life_days: float = 2.0
     notification_window_days: float = 1.0
     notification_min_score: float = 0.2

@@ -217,3 +217,19 @@ def test_event_weights_mirror_the_dbt_vars() -> None:
     project = yaml.safe_load(project_file.read_text())
     assert project["vars"]["event_weights"] == EVENT_WEIGHTS
     assert project["vars"]["decay_half_life_days"] == HALF_LIFE_DAYS
+
+
+def test_the_holdout_report_puts_an_interval_beside_each_ndcg(split: Split) -> None:
+    from recsys.models.evaluation import Bootstrap
+    from recsys.models.training import evaluate_als_on_holdout
+
+    report = evaluate_als_on_holdout(
+        split.train, split.holdout, AlsParams(), K, split.truth, bootstrap=Bootstrap(200, 0.95, 7)
+    )
+    metrics = report.flat_metrics()
+
+    for prefix in ("", "popularity_", "oracle_"):
+        name = f"{prefix}ndcg_at_10"
+        low, mid, high = metrics[f"{name}_ci_low"], metrics[name], metrics[f"{name}_ci_high"]
+        assert low < mid < high, prefix
+    assert metrics["n_users_evaluated"] == report.n_users_evaluated > 100

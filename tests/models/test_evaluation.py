@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from math import log2
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from recsys.models.evaluation import (
+    Bootstrap,
+    bootstrap_interval,
     catalog_coverage,
     evaluate,
     holdout_relevance,
     map_at_k,
     ndcg_at_k,
+    per_user_ndcg,
     popularity_percentile,
     precision_at_k,
     recall_at_k,
@@ -129,3 +133,48 @@ def test_holdout_relevance_keeps_only_creators_new_to_the_user() -> None:
     )
     relevant = holdout_relevance(holdout, user_ids=[1, 2])
     assert sorted(relevant.itertuples(index=False, name=None)) == [(1, 20), (2, 10)]
+
+
+BOOTSTRAP = Bootstrap(resamples=1_000, confidence=0.95, seed=7)
+
+
+def test_per_user_ndcg_averages_to_the_reported_ndcg() -> None:
+    values = per_user_ndcg(RECOMMENDATIONS, RELEVANT, K)
+
+    assert len(values) == 3
+    assert values.mean() == pytest.approx(ndcg_at_k(RECOMMENDATIONS, RELEVANT, K))
+
+
+def test_bootstrap_interval_brackets_the_mean_and_narrows_with_more_users() -> None:
+    rng = np.random.default_rng(0)
+    few, many = rng.random(50), rng.random(5_000)
+
+    low_few, high_few = bootstrap_interval(few, BOOTSTRAP)
+    low_many, high_many = bootstrap_interval(many, BOOTSTRAP)
+
+    assert low_few < few.mean() < high_few
+    assert low_many < many.mean() < high_many
+    assert high_many - low_many < (high_few - low_few) / 5  # ~ 1 / sqrt(100)
+
+
+def test_bootstrap_interval_is_the_same_for_the_same_seed() -> None:
+    values = np.random.default_rng(1).random(200)
+
+    assert bootstrap_interval(values, BOOTSTRAP) == bootstrap_interval(values, BOOTSTRAP)
+    assert bootstrap_interval(values, BOOTSTRAP) != bootstrap_interval(
+        values, Bootstrap(1_000, 0.95, seed=8)
+    )
+
+
+def test_bootstrap_interval_of_identical_values_has_no_width_and_of_none_is_nan() -> None:
+    assert bootstrap_interval(np.full(30, 0.25), BOOTSTRAP) == pytest.approx((0.25, 0.25))
+    assert all(np.isnan(bootstrap_interval(np.empty(0), BOOTSTRAP)))
+
+
+def test_evaluate_with_a_bootstrap_reports_the_ndcg_interval_beside_it() -> None:
+    result = evaluate(RECOMMENDATIONS, RELEVANT, K, 8, ITEM_POPULARITY, BOOTSTRAP).as_dict()
+
+    assert result["ndcg_at_3_ci_low"] <= result["ndcg_at_3"] <= result["ndcg_at_3_ci_high"]
+    assert (result["ndcg_at_3_ci_low"], result["ndcg_at_3_ci_high"]) == pytest.approx(
+        bootstrap_interval(per_user_ndcg(RECOMMENDATIONS, RELEVANT, K), BOOTSTRAP)
+    )

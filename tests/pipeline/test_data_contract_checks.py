@@ -32,17 +32,18 @@ CAUGHT_BY_LOADER = {
     "wrong_types": "user_id as BIGINT",
     "day_without_marker": "has no _SUCCESS marker",
     "stray_file": "which the loader does not read",
-    "bad_day_folder": "No landing file for table 'events'",
     "fractional_ids": "post_id as BIGINT",
     "nan_dwell": "dwell_seconds as DOUBLE",
 }
 
 
-def ingest_through_fault_day(settings: Settings) -> dg.ExecuteInProcessResult:
+def ingest_through_fault_day(
+    settings: Settings, first: str = "2026-09-01"
+) -> dg.ExecuteInProcessResult:
     """Load the dimension tables, then the week up to and including the faulty day in one run."""
-    from definitions import defs
+    from definitions import build_definitions
 
-    definitions = defs()
+    definitions = build_definitions(settings)
     with dg.DagsterInstance.ephemeral() as instance:
         dimensions = definitions.resolve_job_def("load_dimensions")
         assert dimensions.execute_in_process(instance=instance).success
@@ -50,7 +51,7 @@ def ingest_through_fault_day(settings: Settings) -> dg.ExecuteInProcessResult:
             instance=instance,
             raise_on_error=False,
             tags={
-                "dagster/asset_partition_range_start": "2026-09-01",
+                "dagster/asset_partition_range_start": first,
                 "dagster/asset_partition_range_end": FAULT_DAY.isoformat(),
             },
         )
@@ -79,7 +80,52 @@ def test_a_fault_fails_the_named_data_contract_check(tiny_platform: Settings, fa
     evaluation = contract_evaluation(ingest_through_fault_day(tiny_platform))
 
     assert not evaluation.passed
-    assert CAUGHT_BY_CHECK[fault] in evaluation.metadata["problems"].value
+    said = evaluation.metadata["problems"].value + evaluation.metadata["warnings"].value
+    assert CAUGHT_BY_CHECK[fault] in said
+    # Only the volume rule's flag on a non-empty day warns by default; every other fault blocks.
+    warns = fault == "bot_flood"
+    assert evaluation.severity == (
+        dg.AssetCheckSeverity.WARN if warns else dg.AssetCheckSeverity.ERROR
+    )
+
+
+def test_in_block_mode_the_bot_flood_blocks_the_day(tiny_platform: Settings) -> None:
+    from dataclasses import replace
+
+    apply_fault(tiny_platform.landing_dir, "bot_flood", FAULT_DAY, seed=1)
+
+    result = ingest_through_fault_day(replace(tiny_platform, volume_mode="block"))
+
+    evaluation = contract_evaluation(result)
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+    assert "trailing median" in evaluation.metadata["problems"].value
+    assert evaluation.metadata["failed_days"].value == [FAULT_DAY.isoformat()]
+
+
+def test_a_misnamed_day_folder_fails_the_ingest_of_that_day_naming_it(
+    tiny_platform: Settings,
+) -> None:
+    apply_fault(tiny_platform.landing_dir, "bad_day_folder", FAULT_DAY, seed=1)
+
+    alone = ingest_through_fault_day(tiny_platform, first=FAULT_DAY.isoformat())
+
+    assert not alone.success
+    [failure] = [event for event in alone.all_events if event.is_step_failure]
+    message = failure.step_failure_data.error.cause.message
+    assert "No landing file for table 'events'" in message
+    assert f"date={FAULT_DAY.isoformat()}" in message
+
+
+def test_in_a_backfill_a_misnamed_day_folder_is_a_day_without_delivery(
+    tiny_platform: Settings,
+) -> None:
+    apply_fault(tiny_platform.landing_dir, "bad_day_folder", FAULT_DAY, seed=1)
+
+    result = ingest_through_fault_day(tiny_platform)
+
+    assert result.success
+    evaluation = contract_evaluation(result)
+    assert evaluation.metadata["days_without_delivery"].value == [FAULT_DAY.isoformat()]
 
 
 @pytest.mark.parametrize("fault", sorted(CAUGHT_BY_LOADER))

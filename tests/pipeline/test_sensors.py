@@ -11,13 +11,18 @@ from pathlib import Path
 import dagster as dg
 from support.landing_files import deliver_day, event_rows, write_table
 
-from assets.raw import raw_events
+from assets.raw import build_raw_events
+from assets.support.constants import event_partitions
 from recsys.ingest.landing import DAY_COMPLETE_MARKER, EVENTS, day_folder
+from recsys.settings import FIRST_EVENT_DAY_VAR
 from resources import LandingZone, Warehouse
-from sensors.landing_zone import landing_zone_sensor
+from sensors.landing_zone import build_landing_zone_sensor
 
 DAY_1 = dt.date(2026, 9, 1)
 DAY_2 = dt.date(2026, 9, 2)
+PARTITIONS = event_partitions(DAY_1)
+landing_zone_sensor = build_landing_zone_sensor(PARTITIONS, FIRST_EVENT_DAY_VAR)
+raw_events = build_raw_events(PARTITIONS)
 
 
 def evaluate(landing: Path) -> dict[str, str]:

@@ -11,8 +11,6 @@ from recsys.quality.contract import Expectation, suite
 from recsys.quality.coverage import (
     coverage_ok,
     referential_coverage,
-    volume_ok,
-    volume_ratio,
 )
 from recsys.quality.validate import Failure, ValidationReport, validate
 
@@ -235,22 +233,3 @@ def test_orphan_events_lower_referential_coverage_below_the_threshold() -> None:
 
     assert coverage == pytest.approx(0.6)
     assert not coverage_ok(coverage)
-
-
-def test_a_day_like_its_trailing_days_passes_the_volume_ratio() -> None:
-    ratio = volume_ratio(1_050, [1_000, 900, 1_100, 5_000])
-
-    assert ratio == pytest.approx(1_050 / 1_050)
-    assert volume_ok(ratio)
-
-
-def test_an_empty_day_fails_the_volume_ratio() -> None:
-    assert not volume_ok(volume_ratio(0, [1_000, 1_000, 1_000]))
-    assert not volume_ok(volume_ratio(0, []))
-
-
-def test_a_tenfold_day_fails_the_volume_ratio() -> None:
-    ratio = volume_ratio(10_000, [1_000, 1_000, 1_000])
-
-    assert ratio == pytest.approx(10.0)
-    assert not volume_ok(ratio)

@@ -167,3 +167,52 @@ def test_an_index_built_with_the_default_params_passes_the_default_recall_check(
     index = build_index(vectors, ids, "angular", params.n_trees, params.seed, params.search_k)
 
     assert self_recall(index, check) >= check.min_recall
+
+
+@pytest.mark.parametrize("metric", ["angular", "inner_product"])
+def test_an_index_below_its_exact_threshold_returns_the_exact_top_k(
+    metric: str, vectors: np.ndarray, queries: np.ndarray, ids: np.ndarray
+) -> None:
+    index = build_index(vectors, ids, metric, 2, 7, exact_below_items=N_ITEMS + 1)
+
+    found, scores = index.query_many(queries, K)
+    rows, exact_scores = exact_top_k(vectors, queries, K, metric)
+
+    assert index.exact
+    np.testing.assert_array_equal(found, ids[rows])
+    np.testing.assert_allclose(scores, exact_scores, rtol=1e-5)
+
+
+def test_an_exact_index_has_recall_one_and_says_it_searches_exactly(
+    vectors: np.ndarray, ids: np.ndarray
+) -> None:
+    index = build_index(vectors, ids, "angular", 1, 7, exact_below_items=5_000)
+
+    assert self_recall(index, RecallCheck()) == 1.0
+    assert index.search_description == "exact search: 2,000 items below the threshold of 5,000"
+
+
+def test_an_index_at_its_exact_threshold_searches_with_annoy(
+    vectors: np.ndarray, ids: np.ndarray
+) -> None:
+    index = build_index(vectors, ids, "angular", TREES, 7, exact_below_items=N_ITEMS)
+
+    assert not index.exact
+    assert index.search_description.startswith("annoy: 25 trees")
+
+
+def test_the_default_params_search_small_catalogs_exactly() -> None:
+    assert IndexParams().exact_below_items == 5_000
+
+
+def test_exact_search_survives_save_and_load(
+    tmp_path: Path, vectors: np.ndarray, ids: np.ndarray
+) -> None:
+    build_index(vectors, ids, "angular", 1, 7, exact_below_items=5_000).save(tmp_path / "idx")
+
+    loaded = AnnIndex.load(tmp_path / "idx")
+
+    assert loaded.exact
+    found, _ = loaded.similar_items(int(ids[0]), K)
+    rows, _ = exact_top_k(vectors, vectors[:1], K + 1, "angular")
+    np.testing.assert_array_equal(found, ids[rows[0][1:]])

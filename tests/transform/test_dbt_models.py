@@ -88,17 +88,45 @@ RAW_ROWS: dict[str, list[tuple[object, ...]]] = {
     ],
     "events": [*USER_1_EVENTS, *USER_2_EVENTS, REDELIVERED, *BOT_EVENTS],
 }
+# The per-user protocol's readers, besides readers 1 and 2: reader 5 meets creators 10, 20 and 30
+# in turn, then comes back to 10 and 20 after meeting 30 (events a split by user must keep out of
+# their training); reader 6 only ever met creator 10.
+USER_5_EVENTS = [
+    event(40, 5, 100, "view", ts(2)),
+    event(41, 5, 200, "read", ts(8)),
+    event(42, 5, 300, "like", ts(16)),
+    event(43, 5, 100, "share", ts(18)),
+    event(44, 5, 200, "view", ts(19)),
+]
+USER_6_EVENTS = [event(50, 6, 100, "view", ts(5))]
+PER_USER_ROWS = {
+    **RAW_ROWS,
+    "users": [
+        *RAW_ROWS["users"],
+        (5, dt.datetime(2026, 1, 1), "US"),
+        (6, dt.datetime(2026, 1, 1), "US"),
+    ],
+    "events": [*RAW_ROWS["events"], *USER_5_EVENTS, *USER_6_EVENTS],
+}
+# The builds split globally unless they say otherwise (the per-user protocol has its own builds).
 BASE_VARS = {
     "bot_max_events_per_day": BOT_MAX_EVENTS_PER_DAY,
     "decay_half_life_days": HALF_LIFE_DAYS,
+    "split_protocol": "global",
 }
 
 
-# The three builds the file needs (explicit cutoff, default cutoff, a broken input) run at once:
+# The builds the file needs (explicit cutoff, default cutoff, the per-user protocol by count and by
+# fraction, a broken input) run at once:
 # each has its own warehouse and target dir, and dbt's start-up dominates their cost.
 BUILDS: dict[str, tuple[dict[str, list[tuple[object, ...]]], dict[str, object]]] = {
     "explicit_cutoff": (RAW_ROWS, {"split_cutoff": str(CUTOFF)}),
     "default_cutoff": (RAW_ROWS, {}),
+    "per_user": (PER_USER_ROWS, {"split_protocol": "per_user", "holdout_user_creators": 1}),
+    "per_user_fraction": (
+        PER_USER_ROWS,
+        {"split_protocol": "per_user", "holdout_user_fraction": 0.5},
+    ),
     "unknown_event_type": (
         {**RAW_ROWS, "events": [*RAW_ROWS["events"], event(99, 1, 100, "purchase", ts(18))]},
         {"split_cutoff": str(CUTOFF)},
@@ -322,3 +350,104 @@ def test_an_event_type_outside_the_contract_fails_the_build(
     assert [node.split(".")[2] for node in run.failed_nodes()] == [
         "accepted_values_stg_events_event_type__view__read__like__comment__share"
     ]
+
+
+@pytest.fixture(scope="module")
+def per_user_warehouse(builds: dict[str, tuple[Path, DbtRun]]) -> Path:
+    """The warehouse split per user, each reader's last creator held out."""
+    return succeeded(builds, "per_user")
+
+
+def user_cutoffs(warehouse: Path) -> dict[int, dt.datetime | None]:
+    rows = query(warehouse, "select user_id, cutoff_at from marts.user_split_cutoffs")
+    return dict(rows)
+
+
+def test_the_per_user_build_passes_every_test(builds: dict[str, tuple[Path, DbtRun]]) -> None:
+    for name in ("per_user", "per_user_fraction"):
+        _, run = builds[name]
+        assert run.returncode == 0, run.output
+        assert run.failed_nodes() == []
+
+
+def test_per_user_each_cutoff_is_the_first_meeting_with_the_users_last_new_creator(
+    per_user_warehouse: Path,
+) -> None:
+    assert user_cutoffs(per_user_warehouse) == {1: ts(15), 2: LATEST_EVENT_AT, 5: ts(16), 6: None}
+
+
+def test_per_user_the_holdout_judges_the_creator_each_user_met_last(
+    per_user_warehouse: Path,
+) -> None:
+    rows = query(
+        per_user_warehouse,
+        "select user_id, creator_id from marts.interactions_holdout where not seen_in_train",
+    )
+    assert sorted(rows) == [(1, 30), (2, 30), (5, 30)]
+
+
+def test_per_user_events_after_the_users_cutoff_never_reach_their_training(
+    per_user_warehouse: Path,
+) -> None:
+    # Reader 5 came back to creators 10 and 20 after meeting 30: with those returns in train,
+    # (5, 10) would count 2 events and carry a share's weight. Split by user, neither does.
+    train = event_counts(per_user_warehouse, "marts.interactions_train")
+    strength = strengths(per_user_warehouse, "marts.interactions_train")
+    assert train[(5, 10)] == 1 and train[(5, 20)] == 1
+    assert strength[(5, 10)] == pytest.approx(decayed("view", ts(2), ts(16)))
+    assert query(
+        per_user_warehouse,
+        "select count(*) from marts.interactions_train t join marts.user_split_cutoffs c"
+        " using (user_id) where t.last_event_at >= c.cutoff_at",
+    ) == [(0,)]
+
+
+def test_per_user_the_returns_after_the_cutoff_are_holdout_pairs_seen_in_train(
+    per_user_warehouse: Path,
+) -> None:
+    rows = query(
+        per_user_warehouse,
+        "select creator_id, n_events, seen_in_train from marts.interactions_holdout"
+        " where user_id = 5",
+    )
+    assert sorted(rows) == [(10, 1, True), (20, 1, True), (30, 1, False)]
+
+
+def test_per_user_training_is_decayed_as_of_each_users_own_cutoff(
+    per_user_warehouse: Path,
+) -> None:
+    train = strengths(per_user_warehouse, "marts.interactions_train")
+    assert train[(1, 10)] == pytest.approx(decayed("read", ts(6, 12), ts(15)))
+    # Reader 2's cutoff is their share of creator 30: the comment on March 17 now trains.
+    expected = sum(
+        decayed(e[3], e[4], LATEST_EVENT_AT) for e in USER_2_EVENTS if e[2] in (100, 101)
+    )
+    assert train[(2, 10)] == pytest.approx(expected)
+
+
+def test_per_user_a_user_with_one_creator_only_trains(per_user_warehouse: Path) -> None:
+    assert (6, 10) in event_counts(per_user_warehouse, "marts.interactions_train")
+    assert query(
+        per_user_warehouse, "select count(*) from marts.interactions_holdout where user_id = 6"
+    ) == [(0,)]
+
+
+def test_per_user_a_fraction_holds_out_that_share_of_creators_rounded_up_never_all(
+    builds: dict[str, tuple[Path, DbtRun]],
+) -> None:
+    warehouse = succeeded(builds, "per_user_fraction")
+    # Three creators: ceil(1.5) = 2 held out, so reader 5 is cut at creator 20 and keeps only 10.
+    assert user_cutoffs(warehouse)[5] == ts(8)
+    assert set(event_counts(warehouse, "marts.interactions_train")) >= {(5, 10)}
+    assert (5, 20) not in event_counts(warehouse, "marts.interactions_train")
+    rows = query(
+        warehouse,
+        "select user_id, n_creators, n_held_out from marts.user_split_cutoffs"
+        " where user_id in (5, 6)",
+    )
+    assert sorted(rows) == [(5, 3, 2), (6, 1, 0)]
+
+
+def test_the_global_protocol_splits_every_user_at_the_one_cutoff(warehouse: Path) -> None:
+    assert set(user_cutoffs(warehouse).values()) == {CUTOFF}
+    assert query(warehouse, "select split_protocol from marts.split_cutoff") == [("global",)]

@@ -1,17 +1,24 @@
--- Holdout interactions: events at or after the cutoff, decayed as of the latest event, with whether the
--- pair already interacted before the cutoff (evaluation of discovery usually scores unseen pairs).
-with cutoff as (
-    select cutoff_at, latest_event_at from {{ ref('split_cutoff') }}
+-- Holdout interactions: each user's events at or after their own cutoff (user_split_cutoffs),
+-- decayed as of the latest event, with whether the pair already interacted before that cutoff
+-- (evaluation of discovery scores the pairs first met after it).
+with cutoffs as (
+    select user_id, cutoff_at from {{ ref('user_split_cutoffs') }}
+    where cutoff_at is not null
+),
+
+latest as (
+    select latest_event_at from {{ ref('split_cutoff') }}
 ),
 
 holdout_events as (
-    select *
-    from {{ ref('stg_events') }}
-    where event_at >= (select cutoff_at from cutoff)
+    select events.*
+    from {{ ref('stg_events') }} as events
+    inner join cutoffs on events.user_id = cutoffs.user_id
+    where events.event_at >= cutoffs.cutoff_at
 ),
 
 interactions as (
-    {{ aggregate_interactions('holdout_events', '(select latest_event_at from cutoff)') }}
+    {{ aggregate_interactions('holdout_events', '(select latest_event_at from latest)') }}
 )
 
 select
@@ -22,9 +29,9 @@ select
     interactions.first_event_at,
     interactions.last_event_at,
     train.user_id is not null as seen_in_train,
-    cutoff.cutoff_at
+    cutoffs.cutoff_at
 from interactions
-cross join cutoff
+inner join cutoffs on interactions.user_id = cutoffs.user_id
 left join {{ ref('interactions_train') }} as train
     on interactions.user_id = train.user_id
     and interactions.creator_id = train.creator_id

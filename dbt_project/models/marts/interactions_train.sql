@@ -1,21 +1,28 @@
--- Training interactions: only events strictly before the cutoff, decayed as of the cutoff, so nothing
--- a model is evaluated on leaks into what it (or its confidence weights) learned from.
-with cutoff as (
-    select cutoff_at from {{ ref('split_cutoff') }}
+-- Training interactions: each user's events strictly before their own cutoff (user_split_cutoffs:
+-- the global cutoff, or the user's under the per-user protocol), decayed as of that cutoff, so
+-- nothing a model is evaluated on leaks into what it (or its confidence weights) learned from. A
+-- user without a cutoff (one creator, per-user protocol) trains on all their events, as of the
+-- latest event.
+with cutoffs as (
+    select user_id, cutoff_at from {{ ref('user_split_cutoffs') }}
 ),
 
 train_events as (
-    select *
-    from {{ ref('stg_events') }}
-    where event_at < (select cutoff_at from cutoff)
+    select events.*, cutoffs.cutoff_at
+    from {{ ref('stg_events') }} as events
+    inner join cutoffs on events.user_id = cutoffs.user_id
+    where cutoffs.cutoff_at is null or events.event_at < cutoffs.cutoff_at
 ),
 
 interactions as (
-    {{ aggregate_interactions('train_events', '(select cutoff_at from cutoff)') }}
+    {{ aggregate_interactions(
+        'train_events',
+        "coalesce(cutoff_at, (select latest_event_at from " ~ ref('split_cutoff') ~ "))"
+    ) }}
 )
 
 select
     interactions.*,
-    cutoff.cutoff_at
+    cutoffs.cutoff_at
 from interactions
-cross join cutoff
+inner join cutoffs on interactions.user_id = cutoffs.user_id

@@ -1,6 +1,7 @@
--- The one train/holdout cutoff both split models read: var('split_cutoff') when given, otherwise the
--- start of the day such that the holdout spans exactly var('holdout_days') whole days, the latest
--- event's day included.
+-- The global train/holdout cutoff: var('split_cutoff') when given, otherwise the start of the day
+-- such that the holdout spans exactly var('holdout_days') whole days, the latest event's day
+-- included. Under var('split_protocol') = 'global' every user is split there (user_split_cutoffs);
+-- under 'per_user' each user has their own cutoff and this one is reported for reference.
 {%- set explicit_cutoff = var('split_cutoff') %}
 
 with latest as (
@@ -16,5 +17,6 @@ select
     'split_cutoff' as cutoff_source,
     {%- endif %}
     cast({{ var('holdout_days') }} as integer) as holdout_days,
+    '{{ var('split_protocol') }}' as split_protocol,
     latest_event_at
 from latest
