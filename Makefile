@@ -20,10 +20,10 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: help install manifest data materialize demo drift-demo test lint format ui mlflow search export rollback sql bench clean
+.PHONY: help install manifest data materialize demo drift-demo test lint format ui mlflow search serve export rollback sql bench clean
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(UV):
 	@echo "uv not found: installing it from PyPI into ~/.local"
@@ -78,6 +78,9 @@ mlflow: install  ## MLflow UI on http://127.0.0.1:$(MLFLOW_PORT): runs, metrics,
 search: install  ## Search posts and creators: make search Q="sourdough oven"
 	$(RUN) python -m recsys.serving.search "$(Q)"
 
+serve: install  ## The recommendation API on http://127.0.0.1:8000 (docs at /docs; CREATOR_DISCOVERY_SERVE_PORT)
+	$(RUN) python -m service
+
 export: install  ## Export the recommendation tables to the product database (the export job)
 	$(RUN) python -m scripts.run_job export
 
@@ -89,6 +92,10 @@ sql: install  ## SQL shell on the analysts' snapshot; SQL="SELECT ..." runs one 
 
 bench: install  ## Benchmarks at BENCH_SCALE (default large), BENCH_STAGES (default all): time, memory, ratios
 	$(RUN) python -m bench --scale $(BENCH_SCALE) $(if $(BENCH_STAGES),--stages $(BENCH_STAGES))
+
+.PHONY: bench-e2e
+bench-e2e: install  ## make materialize at BENCH_SCALE (generated if missing): time, process-tree memory, bare baselines
+	$(RUN) python -m bench.e2e --scale $(BENCH_SCALE)
 
 clean:  ## Remove everything generated (data/, dbt target)
 	rm -rf data dbt_project/target dbt_project/logs

@@ -1,5 +1,6 @@
 """Indexes group: Annoy indexes over post embeddings and creator factors, checked for recall
-(exact search below a catalog size, where recall is 1.0 by construction)."""
+(exact search below a catalog size, where recall is 1.0 by construction). Above it, search_k is
+chosen at build time by measured recall per cost and kept in the index's sidecar."""
 
 import time
 from pathlib import Path
@@ -30,13 +31,32 @@ class IndexConfig(dg.Config):
     exact_below_items: int = _INDEX_DEFAULTS.exact_below_items
 
 
+def _choose_search_k(context: dg.AssetExecutionContext, index, vectors, config: IndexConfig):
+    """Set the index's search_k, unless configured or the index searches exactly."""
+    from recsys.serving.ann import CHOICE_MARGIN, choose_search_k
+
+    if index.exact or config.search_k is not None:
+        return
+    started = time.perf_counter()
+    # Its own sample (seed + 1): the recall check then measures the choice independently.
+    choice = choose_search_k(
+        index, vectors, RECALL.k, RECALL.min_recall + CHOICE_MARGIN, RECALL.sample, RECALL.seed + 1
+    )
+    index.search_k, index.search_choice = choice.search_k, choice.as_dict()
+    seconds = time.perf_counter() - started
+    context.log.info(f"{context.asset_key.to_user_string()}: {choice.reason} ({seconds:.1f} s)")
+
+
 def _index_metadata(index, ann_file: Path, seconds: float, version: int) -> dict:
+    choice = index.search_choice or {}
     return {
         "items": len(index),
         "metric": index.metric,
         "dimension": index.dimension,
         "n_trees": index.n_trees,
         "search": index.search_description,
+        "search_k": index.search_k_for(RECALL.k) if not index.exact else None,
+        "search_k_choice": choice.get("reason", "not measured (exact search or configured)"),
         "build_seconds": rounded(seconds),
         "model_version": version,
         "path": dg.MetadataValue.path(str(ann_file)),
@@ -80,6 +100,7 @@ def post_index(
         exact_below_items=config.exact_below_items,
     )
     seconds = time.perf_counter() - started
+    _choose_search_k(context, index, embeddings.vectors, config)
     store = model_store.artifacts
     ann_file = store.save_index("posts", index, version)
     with warehouse.connect(read_only=True) as conn:
@@ -88,7 +109,9 @@ def post_index(
             conn, "marts.creator_features", ["creator_id", "creator_name", "category"]
         )
     model = champion_content_model(mlflow)
-    bundle = save_search_bundle(store.search_bundle_dir(), model, index, posts, creators)
+    bundle = save_search_bundle(
+        store.search_bundle_dir(), model, index, posts, creators, model_version=version
+    )
     return dg.MaterializeResult(
         metadata=_index_metadata(index, ann_file, seconds, version)
         | {"search_bundle": dg.MetadataValue.path(str(bundle))}
@@ -128,6 +151,7 @@ def creator_index(
         exact_below_items=config.exact_below_items,
     )
     seconds = time.perf_counter() - started
+    _choose_search_k(context, index, factors.item_factors, config)
     ann_file = model_store.artifacts.save_index("creators", index, version)
     context.log.info(f"Built the creator index over {len(index):,} creators in {seconds:.1f} s")
     return dg.MaterializeResult(metadata=_index_metadata(index, ann_file, seconds, version))
@@ -140,8 +164,9 @@ def _recall_check(asset: dg.AssetsDefinition, name: IndexName) -> dg.AssetChecks
         blocking=True,
         description=(
             f"Recall@{RECALL.k} of the index against exact search on {RECALL.sample} sampled items "
-            f"must be at least {RECALL.min_recall}; an index below its exact-search threshold "
-            "searches exactly (recall 1.0 by construction) and says so."
+            f"must be at least {RECALL.min_recall}, queried with the search_k the tables use "
+            "(the sidecar's); an index below its exact-search threshold searches exactly "
+            "(recall 1.0 by construction) and says so."
         ),
     )
     def _check(model_store: ModelStore) -> dg.AssetCheckResult:
@@ -156,6 +181,7 @@ def _recall_check(asset: dg.AssetsDefinition, name: IndexName) -> dg.AssetChecks
                 f"recall_at_{RECALL.k}": rounded(recall),
                 "threshold": RECALL.min_recall,
                 "search": index.search_description,
+                "search_k": index.search_k_for(RECALL.k) if not index.exact else None,
             },
         )
 

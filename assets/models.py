@@ -31,6 +31,8 @@ class AlsConfig(dg.Config):
     iterations: int | None = None
     alpha: float | None = None
     seed: int | None = None
+    tolerance: float | None = None
+    loss_every: int | None = None
     k: int = K
 
     def params(self, base: AlsParams = _ALS_DEFAULTS) -> AlsParams:
@@ -38,11 +40,31 @@ class AlsConfig(dg.Config):
         return replace(base, **{name: value for name, value in chosen.items() if value is not None})
 
 
-def iteration_logger(context: dg.AssetExecutionContext, total: int):
-    def log(iteration: int, loss: float) -> None:
-        context.log.info(f"ALS iteration {iteration}/{total}: training loss {loss:.5f}")
+def iteration_logger(context: dg.AssetExecutionContext, params: AlsParams):
+    """Log each ALS iteration with the time left (at most: the fit may converge earlier) and,
+    where the fit computed it, the training loss."""
+    from recsys.models.als import IterationProgress
 
-    return log
+    return IterationProgress(params, context.log.info)
+
+
+def twin_factors(config, run_id: str):
+    """The holdout twin's factors as logged to its MLflow run, or None if the run has none."""
+    import tempfile
+
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from recsys.models.als import AlsFactors
+    from recsys.models.store import ALS_FACTORS
+
+    client = MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.tracking_uri)
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            path = client.download_artifacts(run_id, f"model/{ALS_FACTORS}", folder)
+        except (MlflowException, OSError):
+            return None
+        return AlsFactors.load(path)
 
 
 def figures_with_intervals(
@@ -62,6 +84,22 @@ def figures_with_intervals(
             f"{interval[0]:.4f} to {interval[1]:.4f}" if None not in interval else "n/a"
         )
     return shown
+
+
+def judged_sample(metrics: dict[str, float], metric: str) -> dict[str, int | float]:
+    """How many users the figures average over, out of how many could be judged (a seeded sample
+    above ALS_GATE.max_users_judged), and how wide that makes the metric's interval."""
+    from recsys.models.evaluation import N_USERS_ELIGIBLE, N_USERS_EVALUATED, ci_names
+
+    evaluated = int(metrics[N_USERS_EVALUATED])
+    low, high = ci_names(metric)
+    width = metrics[high] - metrics[low] if low in metrics and high in metrics else float("nan")
+    return {
+        "users_evaluated": evaluated,
+        # Runs from before sampling judged every eligible user.
+        "users_eligible": int(metrics.get(N_USERS_ELIGIBLE, evaluated)),
+        f"{metric}_interval_width": rounded(width),
+    }
 
 
 @dg.asset(
@@ -102,7 +140,13 @@ def als_holdout(
             train = restrengthened(train, read_event_aggregate(conn, True), tuning.half_life_days)
     params = config.params(tuning.params if tuning.tuned else AlsParams())
     k = config.k
-    setup = params.__dict__ | {"k": k, "with_oracle": model_store.truth_dir is not None}
+    sample = ALS_GATE.user_sample()
+    setup = params.__dict__ | {
+        "k": k,
+        "with_oracle": model_store.truth_dir is not None,
+        "max_users_judged": sample.max_users,
+        "sample_seed": sample.seed,
+    }
     if tuning.half_life_days is not None:
         setup["half_life_days"] = tuning.half_life_days
     tags = {
@@ -124,8 +168,9 @@ def als_holdout(
             params,
             k,
             model_store.truth_dir,
-            iteration_logger(context, params.iterations),
+            iteration_logger(context, params),
             ALS_GATE.bootstrap(),
+            sample,
         )
         folder = store.save_als("holdout", report.factors)
         metrics = report.flat_metrics() | {
@@ -139,7 +184,7 @@ def als_holdout(
         metadata={
             **figures_with_intervals(metrics, f"ndcg_at_{k}", ("", "popularity_", "oracle_")),
             f"recall_at_{k}": rounded(metrics[f"recall_at_{k}"]),
-            "users_evaluated": int(metrics["n_users_evaluated"]),
+            **judged_sample(metrics, f"ndcg_at_{k}"),
             "reused_run": reused or "",
             "metrics": dg.MetadataValue.json(rounded_all(metrics)),
             "mlflow_run": dg.MetadataValue.url(run_url(mlflow.config, run_id, mlflow.ui_url)),
@@ -207,9 +252,15 @@ def als_model(
         run_id, tags = record.run_id, record.tags
         sizes = {name: int(record.metrics[name]) for name in ("n_users", "n_creators")}
     else:
-        factors = fit_serving_als(
-            interactions, params, iteration_logger(context, params.iterations)
+        # Warm-started from the twin: on the demo its loss at iteration 1 is the cold fit's at 12,
+        # and it converges in 6 iterations instead of 12 (docs/benchmarks.md, ALS).
+        init = twin_factors(mlflow.config, twin.run_id)
+        context.log.info(
+            "Serving fit warm-started from the holdout twin's factors"
+            if init is not None
+            else "The holdout twin's run holds no factors: the serving fit starts cold"
         )
+        factors = fit_serving_als(interactions, params, iteration_logger(context, params), init)
         folder = store.save_als("serving", factors)
         # The drift check compares the latest events with the window this version was trained on.
         trained_through = str(interactions["as_of_at"].max())

@@ -148,12 +148,21 @@ def notification_candidates(
     [creator_index],
 )
 def similar_creators(
-    config: RecommendationConfig, warehouse: Warehouse, model_store: ModelStore
+    context: dg.AssetExecutionContext,
+    config: RecommendationConfig,
+    warehouse: Warehouse,
+    model_store: ModelStore,
 ) -> dg.MaterializeResult:
     from recsys.serving.neighbour_tables import similar_items_table
 
     index = model_store.artifacts.load_index("creators")
-    table = similar_items_table(index, config.similar_per_item, "creator_id", "similar_creator_id")
+    table = similar_items_table(
+        index,
+        config.similar_per_item,
+        "creator_id",
+        "similar_creator_id",
+        progress=lambda line: context.log.info(f"similar creators: {line}"),
+    )
     return _write(
         warehouse,
         "similar_creators",
@@ -164,16 +173,44 @@ def similar_creators(
 
 @_table_asset(
     "similar_posts",
-    "For each post, the posts closest in content (cosine of embeddings), from the post index.",
-    [post_index],
+    "For each post a feed can still show (published within the freshness window), the posts "
+    "closest in content (cosine of embeddings), from the post index. Older posts' neighbours are "
+    "served online from the same index.",
+    [post_index, ["marts", "post_features"], ["staging", "stg_events"]],
 )
 def similar_posts(
-    config: RecommendationConfig, warehouse: Warehouse, model_store: ModelStore
+    context: dg.AssetExecutionContext,
+    config: RecommendationConfig,
+    warehouse: Warehouse,
+    model_store: ModelStore,
+    history: History,
 ) -> dg.MaterializeResult:
-    from recsys.serving.neighbour_tables import similar_items_table
+    from recsys.serving.inputs import feed_eligible_post_ids
+    from recsys.serving.neighbour_tables import similar_posts_table
 
+    window_days = config.feed(history.fresh_post_days).recent_days
+    with warehouse.connect(read_only=True) as conn:
+        eligible = feed_eligible_post_ids(conn, window_days)
     index = model_store.artifacts.load_index("posts")
-    table = similar_items_table(index, config.similar_per_item, "post_id", "similar_post_id")
-    return _write(
+    context.log.info(
+        f"Similar posts for {len(eligible):,} feed-eligible posts (last {window_days:g} days) of "
+        f"{len(index):,} indexed; {index.search_description}"
+    )
+    table = similar_posts_table(
+        index,
+        eligible,
+        config.similar_per_item,
+        progress=lambda line: context.log.info(f"similar posts: {line}"),
+    )
+    result = _write(
         warehouse, "similar_posts", table, model_store.artifacts.index_model_version("posts")
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **(result.metadata or {}),
+            "feed_window_days": window_days,
+            "feed_eligible_posts": len(eligible),
+            "indexed_posts": len(index),
+            "search": index.search_description,
+        }
     )

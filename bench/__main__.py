@@ -15,10 +15,14 @@ from bench.measure import Measurement, measure_step
 from recsys.settings import Settings
 
 STAGES = ("generate", "load", "dbt", "als", "recommend", "content", "index")
+# Not in the default stages: ALS on a synthetic matrix of the large platform's shape (users x
+# items x nnz), ours (converged, and all iterations) beside bare implicit on the same matrix.
+SYNTHETIC_ALS = "als-synthetic"
+SYNTHETIC_SHAPE = "1000000x50000x43000000"
 
 
 def run(
-    scale: str, workdir: Path, stages: list[str]
+    scale: str, workdir: Path, stages: list[str], synthetic_shape: str = SYNTHETIC_SHAPE
 ) -> list[tuple[Measurement, Measurement | None]]:
     landing, truth = workdir / "landing", workdir / "truth"
     # A file must not share a schema's name (raw, marts): DuckDB names the catalog after it.
@@ -63,6 +67,15 @@ def run(
                 measure_step("bare implicit fit", "als-fit-bare", str(workdir)),
             )
         )
+    if SYNTHETIC_ALS in stages:
+        synthetic = workdir / "als_synthetic"
+        synthetic.mkdir(exist_ok=True)
+        users, items, nnz = synthetic_shape.split("x")
+        measure_step("synthetic matrix", "als-synthetic-prep", users, items, nnz, str(synthetic))
+        bare = measure_step("bare implicit fit", "als-fit-bare-timed", str(synthetic))
+        fixed = measure_step("ALS fit, all its", "als-fit-timed", str(synthetic), "0")
+        converged = measure_step("ALS fit", "als-fit-timed", str(synthetic))
+        pairs.extend([(fixed, bare), (converged, bare)])
     if "recommend" in stages:
         pairs.append(
             (
@@ -100,11 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="large", choices=["tiny", "small", "demo", "large"])
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated subset")
+    parser.add_argument(
+        "--stages", default=",".join(STAGES), help=f"comma-separated; also {SYNTHETIC_ALS}"
+    )
+    parser.add_argument("--synthetic-shape", default=SYNTHETIC_SHAPE, help="users x items x nnz")
     args = parser.parse_args()
     workdir = (args.workdir or Settings.from_env().bench_dir / args.scale).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    pairs = run(args.scale, workdir, args.stages.split(","))
+    pairs = run(args.scale, workdir, args.stages.split(","), args.synthetic_shape)
     print(report(pairs))
     results = [
         {"stage": asdict(stage), "baseline": asdict(base) if base else None}

@@ -178,6 +178,69 @@ def _dbt_args(command: str, warehouse: str, target_path: str) -> list[str]:
     ]
 
 
+def als_synthetic_prep(users: str, items: str, nnz: str, workdir: str) -> None:
+    """A users x items confidence matrix of about `nnz` entries (seeded; items drawn from a
+    heavy-tailed popularity, as on the platform), saved where the ALS fit steps read it."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    n_users, n_items, n = int(float(users)), int(float(items)), int(float(nnz))
+    rng = np.random.default_rng(7)
+    rows = rng.integers(0, n_users, n, dtype=np.int32)
+    popularity = rng.pareto(1.2, n) * n_items / 20
+    cols = np.minimum(popularity, n_items - 1).astype(np.int32)
+    confidence = (1 + np.log1p(rng.exponential(2.0, n))).astype(np.float32)
+    started = time.perf_counter()
+    matrix = sp.csr_matrix((confidence, (rows, cols)), shape=(n_users, n_items))
+    matrix.sort_indices()
+    print(
+        f"synthetic {n_users:,} x {n_items:,}, {matrix.nnz:,} nnz: "
+        f"coo -> csr {time.perf_counter() - started:.1f} s"
+    )
+    sp.save_npz(Path(workdir) / "confidence.npz", matrix, compressed=False)
+    np.savez(Path(workdir) / "ids.npz", user_ids=np.arange(n_users), item_ids=np.arange(n_items))
+
+
+def als_fit_timed(workdir: str, tolerance: str = "") -> float:
+    """Our fit (default parameters, or tolerance 0: all iterations) with its CPU seconds, the
+    iterations it ran and the thread pools it ran under."""
+    import os
+    from dataclasses import replace
+
+    from threadpoolctl import threadpool_info
+
+    from recsys.models.als import AlsParams, fit_als
+
+    params = AlsParams() if tolerance == "" else replace(AlsParams(), tolerance=float(tolerance))
+    matrix = models._matrix(workdir)
+    ran: list[int] = []
+    cpu, started = _cpu_seconds(), time.perf_counter()
+    fit_als(matrix, params, lambda iteration, _loss: ran.append(iteration))
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+    pools = ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in threadpool_info())
+    print(
+        f"ours: {ran[-1]} iterations in {seconds:.1f} s ({seconds / ran[-1]:.2f} s/it), "
+        f"CPU {cpu:.1f} s; {os.cpu_count()} cores; pools outside the fit: {pools}"
+    )
+    return seconds
+
+
+def als_fit_bare_timed(workdir: str) -> float:
+    """Bare implicit, 15 iterations, no loss, BLAS at one thread, OpenMP at its default."""
+    cpu, started = _cpu_seconds(), time.perf_counter()
+    seconds = models.als_fit_bare(workdir)
+    wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+    print(f"bare implicit: {seconds:.1f} s fit, CPU {cpu:.1f} s over {wall:.1f} s with loading")
+    return seconds
+
+
+def _cpu_seconds() -> float:
+    import os
+
+    times = os.times()
+    return times.user + times.system
+
+
 STEPS: dict[str, Callable[..., float | None]] = {
     "generate": generate,
     "rewrite-landing": rewrite_landing,
@@ -191,6 +254,9 @@ STEPS: dict[str, Callable[..., float | None]] = {
     "als-prep": models.als_prep,
     "als-fit": models.als_fit,
     "als-fit-bare": models.als_fit_bare,
+    "als-synthetic-prep": als_synthetic_prep,
+    "als-fit-timed": als_fit_timed,
+    "als-fit-bare-timed": als_fit_bare_timed,
     "recommend": models.recommend_ours,
     "recommend-bare": models.recommend_bare,
     "content-fit": models.content_fit,

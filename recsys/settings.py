@@ -46,9 +46,17 @@ TUNING_TRIALS_VAR = "CREATOR_DISCOVERY_TUNING_TRIALS"
 TUNING_SECONDS_VAR = "CREATOR_DISCOVERY_TUNING_SECONDS"
 # Not prefixed: `make ui` passes the same name as a make variable (UI_PORT=3001 make ui).
 UI_PORT_VAR = "UI_PORT"
+SERVE_HOST_VAR = "CREATOR_DISCOVERY_SERVE_HOST"
+SERVE_PORT_VAR = "CREATOR_DISCOVERY_SERVE_PORT"
+SERVE_RELOAD_SECONDS_VAR = "CREATOR_DISCOVERY_SERVE_RELOAD_SECONDS"
 
 DEFAULT_EXPORT_PAUSE_SECONDS = 60.0
 DEFAULT_UI_PORT = 3000
+# The online service (service/, `make serve`): loopback unless told otherwise.
+DEFAULT_SERVE_HOST = "127.0.0.1"
+DEFAULT_SERVE_PORT = 8000
+# How often the service looks for a new search bundle and champion (never per request).
+DEFAULT_SERVE_RELOAD_SECONDS = 30.0
 # The ALS search (recsys/models/tuning.py): on the demo, 12 trials take 35-55 s on a 2-core box.
 DEFAULT_TUNING_TRIALS = 12
 DEFAULT_TUNING_SECONDS = 45.0
@@ -93,6 +101,13 @@ class Settings:
     """Fault-test hook of the export command line (recsys/publish/export/cli.py); empty: off."""
     export_pause_seconds: float = DEFAULT_EXPORT_PAUSE_SECONDS
     ui_port: int = DEFAULT_UI_PORT
+    serve_host: str = DEFAULT_SERVE_HOST
+    """CREATOR_DISCOVERY_SERVE_HOST: the address the service binds (loopback by default)."""
+    serve_port: int = DEFAULT_SERVE_PORT
+    """CREATOR_DISCOVERY_SERVE_PORT: the service's port."""
+    serve_reload_seconds: float = DEFAULT_SERVE_RELOAD_SECONDS
+    """CREATOR_DISCOVERY_SERVE_RELOAD_SECONDS: how often the service polls for a new search
+    bundle and the content champion."""
     first_event_day: dt.date | None = None
     """CREATOR_DISCOVERY_FIRST_EVENT_DAY: the first day of the event partitions. Unset: the earlier
     of DEFAULT_FIRST_EVENT_DAY and the landing zone's earliest day (`event_partitions_start`). Set,
@@ -235,6 +250,11 @@ class Settings:
                 env, EXPORT_PAUSE_SECONDS_VAR, float, DEFAULT_EXPORT_PAUSE_SECONDS
             ),
             ui_port=_number(env, UI_PORT_VAR, int, DEFAULT_UI_PORT),
+            serve_host=env.get(SERVE_HOST_VAR) or DEFAULT_SERVE_HOST,
+            serve_port=_number(env, SERVE_PORT_VAR, int, DEFAULT_SERVE_PORT),
+            serve_reload_seconds=_number(
+                env, SERVE_RELOAD_SECONDS_VAR, float, DEFAULT_SERVE_RELOAD_SECONDS
+            ),
             first_event_day=_date(env, FIRST_EVENT_DAY_VAR),
             volume_window_days=_number(
                 env, VOLUME_WINDOW_DAYS_VAR, int, DEFAULT_VOLUME_WINDOW_DAYS

@@ -200,3 +200,25 @@ def test_the_split_protocol_defaults_to_per_user_and_reaches_dbt_as_a_var() -> N
 def test_an_unknown_split_protocol_is_refused_naming_the_variable() -> None:
     with pytest.raises(ValueError, match="CREATOR_DISCOVERY_SPLIT_PROTOCOL"):
         Settings.from_env({"CREATOR_DISCOVERY_SPLIT_PROTOCOL": "random"})
+
+
+def test_the_service_binds_to_loopback_unless_its_variables_say_otherwise() -> None:
+    from recsys.settings import SERVE_HOST_VAR, SERVE_PORT_VAR, SERVE_RELOAD_SECONDS_VAR
+
+    default = Settings.from_env({})
+    chosen = Settings.from_env(
+        {SERVE_HOST_VAR: "0.0.0.0", SERVE_PORT_VAR: "8081", SERVE_RELOAD_SECONDS_VAR: "2.5"}
+    )
+
+    assert (default.serve_host, default.serve_port, default.serve_reload_seconds) == (
+        "127.0.0.1",
+        8000,
+        30.0,
+    )
+    assert (chosen.serve_host, chosen.serve_port, chosen.serve_reload_seconds) == (
+        "0.0.0.0",
+        8081,
+        2.5,
+    )
+    with pytest.raises(ValueError, match=SERVE_PORT_VAR):
+        Settings.from_env({SERVE_PORT_VAR: "80a"})

@@ -14,6 +14,10 @@ Every catalog item is a candidate (no sampled negatives), so the numbers are sma
 Each nDCG@k comes with a percentile bootstrap interval over users (`bootstrap_interval`): the
 per-user values are resampled with replacement, so the interval says how much the figure would move
 with another draw of as many users.
+
+At scale the judged users are a seeded sample (`sample_users`, at most `UserSample.max_users`):
+an interval's width shrinks as 1/sqrt(users), so past some tens of thousands more users only cost
+time. Every model and baseline is judged on the same sample, so their comparison is paired.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ K = 10
 CATEGORY_AGREEMENT = f"category_agreement_at_{K}"
 # The number of users a figure averages over (as_dict's name for EvaluationResult.n_users).
 N_USERS_EVALUATED = "n_users_evaluated"
+# The users who could have been judged, before sampling (n_users_evaluated when all were).
+N_USERS_ELIGIBLE = "n_users_eligible"
 # Resamples are drawn in blocks of this many indices, so memory stays flat at any user count.
 BOOTSTRAP_BLOCK_INDICES = 2**22
 
@@ -46,6 +52,25 @@ class Bootstrap:
     resamples: int
     confidence: float
     seed: int
+
+
+@dataclass(frozen=True)
+class UserSample:
+    """How many judged users at most, drawn with which seed. The defaults the ALS holdout uses
+    live in recsys.models.gate_rule (GatePolicy.user_sample())."""
+
+    max_users: int
+    seed: int
+
+
+def sample_users(user_ids: np.ndarray, sample: UserSample | None) -> np.ndarray:
+    """The distinct `user_ids`, sorted; a seeded draw of sample.max_users of them when there are
+    more. The same ids and sample give the same users, in whatever order the ids came."""
+    users = np.unique(np.asarray(user_ids, dtype=np.int64))
+    if sample is None or len(users) <= sample.max_users:
+        return users
+    rng = np.random.default_rng(sample.seed)
+    return np.sort(rng.choice(users, size=sample.max_users, replace=False))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from recsys.models.evaluation import CATEGORY_AGREEMENT, N_USERS_EVALUATED, Bootstrap, K, ci_names
+from recsys.models.evaluation import (
+    CATEGORY_AGREEMENT,
+    N_USERS_EVALUATED,
+    Bootstrap,
+    K,
+    UserSample,
+    ci_names,
+)
 
 # Below this many judged users an nDCG is too noisy to promote (or keep out) anything on: the gate
 # refuses to judge and the champion stays.
@@ -15,6 +22,12 @@ MIN_USERS_JUDGED = 100
 BOOTSTRAP_RESAMPLES = 1_000
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 7
+# At most this many users are judged, a seeded sample when more could be. The demo judges 19,641
+# (all of them), nDCG@10 0.193 with a 95% interval 0.008 wide; the width goes as 1/sqrt(users),
+# so a million-reader platform judged on 20,000 is as precise as the demo, and judging 1M would
+# narrow it 7x at 50x the scoring cost.
+MAX_USERS_JUDGED = 20_000
+SAMPLE_SEED = 7
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,8 @@ class GatePolicy:
     bootstrap_resamples, confidence, bootstrap_seed: how the intervals are computed
     (recsys.models.evaluation.bootstrap_interval), recorded here so the gate and the figures it
     reads share one definition.
+    max_users_judged, sample_seed: the seeded sample of users the figures are computed on when
+    more users could be judged (recsys.models.evaluation.sample_users).
     """
 
     metric: str = f"ndcg_at_{K}"
@@ -46,9 +61,14 @@ class GatePolicy:
     bootstrap_resamples: int = BOOTSTRAP_RESAMPLES
     confidence: float = CONFIDENCE
     bootstrap_seed: int = BOOTSTRAP_SEED
+    max_users_judged: int = MAX_USERS_JUDGED
+    sample_seed: int = SAMPLE_SEED
 
     def bootstrap(self) -> Bootstrap:
         return Bootstrap(self.bootstrap_resamples, self.confidence, self.bootstrap_seed)
+
+    def user_sample(self) -> UserSample:
+        return UserSample(self.max_users_judged, self.sample_seed)
 
 
 # The ALS gate judges holdout nDCG against popularity; the content gate judges topical coherence

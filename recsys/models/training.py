@@ -22,10 +22,13 @@ from recsys.models.content import (
 )
 from recsys.models.evaluation import (
     CATEGORY_AGREEMENT,
+    N_USERS_ELIGIBLE,
     Bootstrap,
     K,
+    UserSample,
     evaluate,
     holdout_relevance,
+    sample_users,
 )
 from recsys.models.interactions import build_matrix
 from recsys.models.oracle import oracle_recommendations
@@ -46,10 +49,12 @@ class HoldoutReport:
     popularity: dict[str, float]
     oracle: dict[str, float] | None
     n_users_evaluated: int
+    n_users_eligible: int
 
     def flat_metrics(self) -> dict[str, float]:
-        """ALS metrics under their names; the baselines prefixed popularity_ and oracle_."""
-        flat = dict(self.als)
+        """ALS metrics under their names (and n_users_eligible, the users sampled from); the
+        baselines prefixed popularity_ and oracle_."""
+        flat = dict(self.als) | {N_USERS_ELIGIBLE: float(self.n_users_eligible)}
         flat |= {f"popularity_{name}": value for name, value in self.popularity.items()}
         flat |= {f"oracle_{name}": value for name, value in (self.oracle or {}).items()}
         return flat
@@ -63,20 +68,27 @@ def evaluate_als_on_holdout(
     truth_dir: Path | None = None,
     progress: Progress | None = None,
     bootstrap: Bootstrap | None = None,
+    sample: UserSample | None = None,
 ) -> HoldoutReport:
-    """Fit on train, then rank the full catalog for every holdout user with a new creator.
+    """Fit on train, then rank the full catalog for the holdout users with a new creator.
 
     The model, popularity and oracle all exclude the creators a user already met in train and
     are judged on the creators the user met for the first time after the cutoff (the global
-    cutoff or the user's own, whichever protocol built the split). With `bootstrap`, each nDCG
-    carries its interval over users (ndcg_at_k_ci_low / _ci_high), resampled the same way.
+    cutoff or the user's own, whichever protocol built the split). With `sample`, at most
+    sample.max_users of those users are judged, one seeded draw shared by all three (a paired
+    comparison); everyone when there are fewer. With `bootstrap`, each nDCG carries its interval
+    over the judged users (ndcg_at_k_ci_low / _ci_high), resampled the same way.
     """
     matrix = build_matrix(train, params.alpha)
     factors = fit_als(matrix, params, progress)
     # Users new after the cutoff cannot get model recommendations: judged elsewhere (fallback).
     relevant = holdout_relevance(holdout, matrix.user_ids)
-    users = relevant["user_id"].unique()
-    seen = train[["user_id", "creator_id"]]
+    eligible = relevant["user_id"].nunique()
+    users = sample_users(relevant["user_id"].to_numpy(), sample)
+    if len(users) < eligible:
+        relevant = relevant[relevant["user_id"].isin(users)].reset_index(drop=True)
+    # Only the judged users' exclusions: at 1M readers, 20k of them hold 2% of train's pairs.
+    seen = train.loc[train["user_id"].isin(users), ["user_id", "creator_id"]]
     popularity = popular_items(train)
     item_popularity = popularity.set_index("creator_id")["n_users"]
 
@@ -92,14 +104,18 @@ def evaluate_als_on_holdout(
     if truth_dir is not None:
         ceiling = oracle_recommendations(truth_dir, users, k, matrix.item_ids, exclude=seen)
         oracle = judged(ceiling)
-    return HoldoutReport(factors, als, popular, oracle, len(users))
+    return HoldoutReport(factors, als, popular, oracle, len(users), eligible)
 
 
 def fit_serving_als(
-    interactions: pd.DataFrame, params: AlsParams, progress: Progress | None = None
+    interactions: pd.DataFrame,
+    params: AlsParams,
+    progress: Progress | None = None,
+    init: AlsFactors | None = None,
 ) -> AlsFactors:
-    """The model that serves: the holdout's winning configuration fit on all interactions."""
-    return fit_als(build_matrix(interactions, params.alpha), params, progress)
+    """The model that serves: the holdout's winning configuration fit on all interactions,
+    warm-started from `init` (the holdout twin's factors) where given."""
+    return fit_als(build_matrix(interactions, params.alpha), params, progress, init)
 
 
 def neighbour_category_agreement(

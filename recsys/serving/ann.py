@@ -5,6 +5,10 @@ query by exact search over its stored vectors instead of Annoy's trees: at a sma
 as fast, and its recall is 1.0 by construction. The Annoy file is still written (it stores the
 vectors and keeps one file format), only its trees go unused.
 
+Above it, search_k (nodes a query inspects) is chosen by measured recall per cost
+(`choose_search_k`) and stored in the sidecar, so the tables and the recall check query alike.
+Annoy releases the GIL while it searches, so `query_many(threads=...)` spreads a batch over cores.
+
 Annoy 1.17.3's `dot` metric has a recall bug, so inner-product search uses the angular metric on
 vectors with one extra dimension (Bachrach et al. 2014): items get sqrt(max_norm^2 - |x|^2), queries
 get 0, so every item has the same norm and the angle to a query orders items by x . q.
@@ -14,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
@@ -31,6 +37,15 @@ SIDECAR_VERSION = 1
 # Catalogs smaller than this are searched exactly (IndexParams.exact_below_items).
 EXACT_SEARCH_BELOW = 5_000
 EXACT_BLOCK_SCORES = 2**24  # scores held at once by exact_top_k: 64 MB of float32
+# Queries per task of a threaded batch: large enough that scheduling is noise, small enough to
+# keep both cores busy to the end of the batch.
+QUERY_CHUNK = 256
+# search_k values choose_search_k tries, as multiples of n_trees * k (Annoy's own default is 1x).
+SEARCH_K_MULTIPLES = (2, 5, 10, 20, 50, 100)
+# The pipeline's chooser aims this far above the recall check's threshold, on a sample of its own,
+# so the check stays an independent measurement that sampling noise (about 0.005 at 500 queries)
+# rarely fails.
+CHOICE_MARGIN = 0.01
 SIDECAR_KEYS = frozenset(
     {"metric", "dimension", "indexed_dimension", "n_items", "n_trees", "search_k", "seed"}
     | {"max_norm", "ann_bytes", "probe_sha256"}
@@ -70,8 +85,10 @@ class AnnIndex:
     search_k: int | None = None  # None: n_trees * k * SEARCH_K_PER_TREE_AND_RESULT per query
     max_norm: float = 0.0  # the inner-product transform's M; unused for angular
     exact_below_items: int = 0  # fewer items than this: queries search exactly (0: never)
+    # How search_k was chosen (SearchKChoice.as_dict()), kept in the sidecar; None: not measured.
+    search_choice: dict | None = None
     _positions: dict[int, int] | None = field(default=None, repr=False)
-    _exact_vectors: np.ndarray | None = field(default=None, repr=False)
+    _stored: np.ndarray | None = field(default=None, repr=False)  # vectors(), kept once read
 
     @property
     def exact(self) -> bool:
@@ -86,7 +103,8 @@ class AnnIndex:
                 f"exact search: {len(self.ids):,} items below the threshold of "
                 f"{self.exact_below_items:,}"
             )
-        return f"annoy: {self.n_trees} trees over {len(self.ids):,} items"
+        search_k = "n_trees * k * 10" if self.search_k is None else f"{self.search_k:,}"
+        return f"annoy: {self.n_trees} trees over {len(self.ids):,} items, search_k {search_k}"
 
     @property
     def indexed_dimension(self) -> int:
@@ -104,6 +122,24 @@ class AnnIndex:
         """Every item's original vector, in index order (row i is item ids[i])."""
         rows = [self.annoy.get_item_vector(row)[: self.dimension] for row in range(len(self.ids))]
         return np.asarray(rows, dtype=np.float32).reshape(len(self.ids), self.dimension)
+
+    def vectors_of(self, item_ids: np.ndarray) -> np.ndarray:
+        """The original vectors of `item_ids` (each must be indexed), in the order given."""
+        rows = self.rows_of(item_ids)
+        stored = [self.annoy.get_item_vector(int(row))[: self.dimension] for row in rows]
+        return np.asarray(stored, dtype=np.float32).reshape(len(rows), self.dimension)
+
+    def rows_of(self, item_ids: np.ndarray) -> np.ndarray:
+        """Index rows of `item_ids`; raises KeyError naming the first id not indexed."""
+        item_ids = np.asarray(item_ids, dtype=np.int64)
+        order = np.argsort(self.ids, kind="stable")
+        sorted_ids = self.ids[order]
+        at = np.searchsorted(sorted_ids, item_ids)
+        found = at < len(sorted_ids)
+        found[found] = sorted_ids[at[found]] == item_ids[found]
+        if not found.all():
+            raise KeyError(f"item {int(item_ids[~found][0])} is not in the index")
+        return order[at]
 
     def query(
         self, vector: np.ndarray, k: int, search_k: int | None = None
@@ -129,9 +165,13 @@ class AnnIndex:
         return self.ids[np.asarray(rows)[order]], scores[order]
 
     def query_many(
-        self, vectors: np.ndarray, k: int, search_k: int | None = None
+        self, vectors: np.ndarray, k: int, search_k: int | None = None, threads: int = 1
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, scores), each (n, k); rows with fewer than k results pad ids -1 and scores NaN."""
+        """(ids, scores), each (n, k); rows with fewer than k results pad ids -1 and scores NaN.
+
+        With threads > 1 Annoy's searches run in chunks on a thread pool (it searches without the
+        GIL); the rescoring after is the same, so the result equals the sequential one.
+        """
         vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
         if self.exact:
             found_ids, found_scores = self._exact_query(vectors, k)
@@ -139,19 +179,62 @@ class AnnIndex:
             scores = np.full((len(vectors), k), np.nan, dtype=np.float32)
             ids[:, : found_ids.shape[1]], scores[:, : found_ids.shape[1]] = found_ids, found_scores
             return ids, scores
-        ids = np.full((len(vectors), k), -1, dtype=np.int64)
-        scores = np.full((len(vectors), k), np.nan, dtype=np.float32)
-        for i, vector in enumerate(vectors):
-            found_ids, found_scores = self.query(vector, k, search_k)
-            ids[i, : len(found_ids)], scores[i, : len(found_ids)] = found_ids, found_scores
+        annoy_queries = vectors
+        if self.metric == "inner_product":
+            annoy_queries = np.hstack([vectors, np.zeros((len(vectors), 1), dtype=np.float32)])
+        nodes = self.search_k_for(k, search_k)
+        rows = np.full((len(vectors), k), -1, dtype=np.int64)
+
+        def search(start: int) -> None:
+            # Annoy releases the GIL while it searches; each task writes its own rows.
+            for i in range(start, min(start + QUERY_CHUNK, len(vectors))):
+                found = self.annoy.get_nns_by_vector(annoy_queries[i], k, search_k=nodes)
+                rows[i, : len(found)] = found
+
+        starts = range(0, len(vectors), QUERY_CHUNK)
+        if threads <= 1 or len(vectors) <= QUERY_CHUNK:
+            for start in starts:
+                search(start)
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(search, starts))  # list(): re-raises a worker's exception
+        return self._rescore(vectors[:, : self.dimension], rows)
+
+    def _rescore(self, queries: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores) of Annoy's rows, re-ranked by exact score from the stored vectors (Annoy's
+        distances are float32 angles, not our scores); rows -1 (no result) come last, id -1."""
+        stored = self._stored_vectors()
+        ids = np.full(rows.shape, -1, dtype=np.int64)
+        scores = np.full(rows.shape, np.nan, dtype=np.float32)
+        # In blocks, so the gathered (queries, k, dimension) vectors stay small.
+        block = max(1, EXACT_BLOCK_SCORES // max(rows.shape[1] * self.dimension, 1))
+        for start in range(0, len(rows), block):
+            part, query = rows[start : start + block], queries[start : start + block]
+            found = part >= 0
+            items = stored[np.where(found, part, 0)]
+            score = np.einsum("nkd,nd->nk", items, query)
+            if self.metric == "angular":
+                norms = np.linalg.norm(items, axis=2) * np.linalg.norm(query, axis=1)[:, None]
+                score = np.divide(score, norms, out=np.zeros_like(score), where=norms > 0)
+            score = np.where(found, score, -np.inf)
+            order = np.argsort(-score, axis=1, kind="stable")
+            ranked = np.take_along_axis(part, order, axis=1)
+            kept = ranked >= 0
+            ids[start : start + block] = np.where(kept, self.ids[np.maximum(ranked, 0)], -1)
+            ranked_scores = np.take_along_axis(score, order, axis=1)
+            scores[start : start + block] = np.where(kept, ranked_scores, np.nan)
         return ids, scores
+
+    def _stored_vectors(self) -> np.ndarray:
+        """vectors(), read from the index once and kept (batch rescoring and exact search)."""
+        if self._stored is None:
+            self._stored = self.vectors()
+        return self._stored
 
     def _exact_query(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids, scores), each (n, min(k, items)): the exact top k under the index's metric."""
-        if self._exact_vectors is None:
-            self._exact_vectors = self.vectors()
         queries = queries[:, : self.dimension]
-        rows, scores = exact_top_k(self._exact_vectors, queries, k, self.metric)
+        rows, scores = exact_top_k(self._stored_vectors(), queries, k, self.metric)
         return self.ids[rows], scores
 
     def similar_items(
@@ -181,6 +264,7 @@ class AnnIndex:
             "seed": self.seed,
             "max_norm": self.max_norm,
             "exact_below_items": self.exact_below_items,
+            "search_k_choice": self.search_choice,
             "ids_file": ids_file.name,
             "ann_bytes": ann_file.stat().st_size,
             "probe_sha256": _probe_digest(self.annoy, len(self.ids)),
@@ -235,6 +319,7 @@ class AnnIndex:
             search_k=meta["search_k"],
             max_norm=float(meta["max_norm"]),
             exact_below_items=int(meta.get("exact_below_items", 0)),
+            search_choice=meta.get("search_k_choice"),
         )
 
     def search_k_for(self, k: int, search_k: int | None = None) -> int:
@@ -350,17 +435,137 @@ def recall_at_k(
     sample: int,
     seed: int,
     search_k: int | None = None,
+    threads: int = 1,
 ) -> float:
     """Mean share of the exact top k that the index returns, over `sample` of the queries.
 
     `exact_vectors` are the indexed vectors in index order (row i is item index.ids[i]).
     """
+    chosen = _sample_queries(queries, sample, seed)
+    exact_ids = index.ids[exact_top_k(exact_vectors, chosen, k, index.metric)[0]]
+    found, _ = index.query_many(chosen, k, search_k, threads)
+    return _recall(found, exact_ids)
+
+
+@dataclass(frozen=True)
+class SearchKTrial:
+    """One search_k measured: recall@k against exact search and seconds per query."""
+
+    search_k: int
+    recall: float
+    seconds_per_query: float
+
+
+@dataclass(frozen=True)
+class SearchKChoice:
+    """The cheapest search_k measured to reach `min_recall`, or the largest tried if none did."""
+
+    search_k: int
+    met: bool
+    min_recall: float
+    k: int
+    sample: int
+    seed: int
+    threads: int
+    trials: tuple[SearchKTrial, ...]
+
+    @property
+    def reason(self) -> str:
+        chosen = next(t for t in self.trials if t.search_k == self.search_k)
+        if self.met:
+            return (
+                f"search_k {self.search_k:,} is the cheapest tried with recall@{self.k} "
+                f"{chosen.recall:.3f} >= {self.min_recall} ({chosen.seconds_per_query * 1e3:.2f} "
+                "ms/query)"
+            )
+        return (
+            f"no search_k tried reached recall@{self.k} {self.min_recall}: using the largest "
+            f"tried, {self.search_k:,} (recall {chosen.recall:.3f})"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "search_k": self.search_k,
+            "met": self.met,
+            "min_recall": self.min_recall,
+            "k": self.k,
+            "sample": self.sample,
+            "seed": self.seed,
+            "threads": self.threads,
+            "reason": self.reason,
+            "trials": [
+                {
+                    "search_k": t.search_k,
+                    "recall": round(t.recall, 4),
+                    "seconds_per_query": round(t.seconds_per_query, 6),
+                }
+                for t in self.trials
+            ],
+        }
+
+
+def search_k_candidates(n_trees: int, k: int) -> tuple[int, ...]:
+    """The search_k values choose_search_k tries by default: multiples of n_trees * k."""
+    return tuple(n_trees * k * m for m in SEARCH_K_MULTIPLES)
+
+
+def choose_search_k(
+    index: AnnIndex,
+    vectors: np.ndarray,
+    k: int,
+    min_recall: float,
+    sample: int,
+    seed: int,
+    candidates: Sequence[int] | None = None,
+    threads: int | None = None,
+    measure_all: bool = False,
+) -> SearchKChoice:
+    """Measure recall@k against exact search and seconds per query for each candidate search_k
+    (ascending), on `sample` of the index's own items as queries; choose the cheapest reaching
+    `min_recall`, or the largest tried when none does (`met` False says so).
+
+    Annoy's cost grows with search_k (the nodes it inspects), so the cheapest reaching the
+    threshold is the smallest: measuring stops there unless `measure_all`. Seconds are reported,
+    not compared, so the choice does not depend on the machine's load. `vectors` are the indexed
+    vectors in index order.
+    """
+    if index.exact:
+        raise ValueError(f"the index searches exactly ({index.search_description}): no search_k")
+    tried = sorted(set(candidates or search_k_candidates(index.n_trees, k)))
+    threads = threads or query_threads()
+    chosen = _sample_queries(vectors, sample, seed)
+    exact_ids = index.ids[exact_top_k(vectors, chosen, k, index.metric)[0]]
+    index._stored_vectors()  # read once before timing, so the first trial does not pay for it
+    trials: list[SearchKTrial] = []
+    for search_k in tried:
+        started = time.perf_counter()
+        found, _ = index.query_many(chosen, k, search_k, threads)
+        seconds = (time.perf_counter() - started) / len(chosen)
+        trials.append(SearchKTrial(search_k, _recall(found, exact_ids), seconds))
+        if trials[-1].recall >= min_recall and not measure_all:
+            break
+    meeting = [t for t in trials if t.recall >= min_recall]
+    pick = meeting[0] if meeting else trials[-1]
+    return SearchKChoice(
+        pick.search_k, bool(meeting), min_recall, k, len(chosen), seed, threads, tuple(trials)
+    )
+
+
+def query_threads() -> int:
+    """Threads for batch queries: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _sample_queries(queries: np.ndarray, sample: int, seed: int) -> np.ndarray:
     queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
     rng = np.random.default_rng(seed)
-    chosen = queries[rng.choice(len(queries), size=min(sample, len(queries)), replace=False)]
-    found, _ = index.query_many(chosen, k, search_k)
-    exact_rows, _ = exact_top_k(exact_vectors, chosen, k, index.metric)
-    exact_ids = index.ids[exact_rows]
+    return queries[rng.choice(len(queries), size=min(sample, len(queries)), replace=False)]
+
+
+def _recall(found: np.ndarray, exact_ids: np.ndarray) -> float:
     hits = [len(np.intersect1d(f[f >= 0], e)) for f, e in zip(found, exact_ids, strict=True)]
     return float(np.mean(hits) / exact_ids.shape[1])
 
@@ -370,8 +575,10 @@ def self_recall(index: AnnIndex, check: RecallCheck = RecallCheck()) -> float:
     measuring when the index searches exactly)."""
     if index.exact:
         return 1.0
-    vectors = index.vectors()
-    return recall_at_k(index, vectors, vectors, check.k, check.sample, check.seed)
+    vectors = index._stored_vectors()
+    return recall_at_k(
+        index, vectors, vectors, check.k, check.sample, check.seed, threads=query_threads()
+    )
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ ACTIVE_SUBSCRIPTIONS = "SELECT user_id, creator_id FROM staging.stg_subscription
 OPENED_POSTS = "SELECT DISTINCT user_id, post_id FROM staging.stg_events"
 CREATOR_FEATURES = "SELECT * FROM marts.creator_features"
 FEED_POSTS = "SELECT post_id, creator_id, published_at, n_distinct_readers FROM marts.post_features"
+POST_PUBLICATIONS = "SELECT post_id, published_at FROM marts.post_features"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,22 @@ class FeedInputs:
 def served_users(conn: duckdb.DuckDBPyConnection) -> np.ndarray:
     """Ids of the users the tables serve: every user but bots."""
     return conn.execute(SERVED_USERS).df()["user_id"].to_numpy()
+
+
+def in_feed_window(published_at: pd.Series, as_of: pd.Timestamp, window_days: float) -> pd.Series:
+    """Which posts a feed can show: published at most `window_days` before `as_of`, not after."""
+    age_days = (as_of - published_at).dt.total_seconds() / 86_400
+    return (age_days >= 0) & (age_days <= window_days)
+
+
+def feed_eligible_post_ids(conn: duckdb.DuckDBPyConnection, window_days: float) -> np.ndarray:
+    """Ids of the posts a feed can show as of the latest event (none before any event)."""
+    as_of = latest_event_at(conn)
+    posts = conn.execute(POST_PUBLICATIONS).df()
+    if as_of is None:
+        return np.empty(0, dtype=np.int64)
+    eligible = in_feed_window(posts["published_at"], pd.Timestamp(as_of), window_days)
+    return posts.loc[eligible, "post_id"].to_numpy(np.int64)
 
 
 def read_creator_inputs(conn: duckdb.DuckDBPyConnection) -> CreatorInputs:

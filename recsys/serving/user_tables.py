@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.models.als import AlsFactors, recommend
-from recsys.serving.inputs import CreatorInputs
+from recsys.serving.inputs import CreatorInputs, in_feed_window
 from recsys.serving.top_n import top_n_per_group
 from recsys.settings import DEFAULT_FRESH_POST_DAYS
 
@@ -171,7 +171,7 @@ def _recent_posts(
     posts: pd.DataFrame, as_of: pd.Timestamp, window_days: float, half_life_days: float
 ) -> pd.DataFrame:
     age_days = (as_of - posts["published_at"]).dt.total_seconds() / 86_400
-    recent = posts[(age_days >= 0) & (age_days <= window_days)].copy()
+    recent = posts[in_feed_window(posts["published_at"], as_of, window_days)].copy()
     recent["freshness"] = np.power(0.5, age_days[recent.index] / half_life_days).astype(np.float32)
     return recent
 

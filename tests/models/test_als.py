@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,14 @@ import yaml
 from support import REPO
 
 from recsys.datagen import Scale, generate_platform
-from recsys.models.als import AlsFactors, AlsParams, fit_als, recommend
+from recsys.models.als import (
+    AlsFactors,
+    AlsParams,
+    IterationProgress,
+    converged,
+    fit_als,
+    recommend,
+)
 from recsys.models.evaluation import evaluate, holdout_relevance
 from recsys.models.interactions import InteractionMatrix, build_matrix
 from recsys.models.oracle import oracle_recommendations
@@ -125,14 +133,88 @@ def test_same_seed_gives_bit_identical_factors_and_recommendations(
     )
 
 
-def test_progress_reports_every_iteration_without_changing_the_factors(
+def test_progress_reports_every_iteration_and_the_loss_only_at_checks_without_changing_factors(
     matrix: InteractionMatrix, factors: AlsFactors
 ) -> None:
+    params = replace(AlsParams(), tolerance=0.0)
     seen: list[tuple[int, float]] = []
-    reported = fit_als(matrix, AlsParams(), progress=lambda i, loss: seen.append((i, loss)))
-    assert [i for i, _ in seen] == list(range(1, AlsParams().iterations + 1))
-    assert all(np.isfinite(loss) for _, loss in seen)
-    assert np.array_equal(reported.user_factors, factors.user_factors)
+    reported = fit_als(matrix, params, progress=lambda i, loss: seen.append((i, loss)))
+    assert [i for i, _ in seen] == list(range(1, params.iterations + 1))
+    measured = [i for i, loss in seen if np.isfinite(loss)]
+    assert measured == list(range(params.loss_every, params.iterations + 1, params.loss_every))
+    assert np.array_equal(reported.user_factors, fit_als(matrix, params).user_factors)
+
+
+def test_a_fit_of_fixed_iterations_is_implicits_own_fit_bit_for_bit(
+    matrix: InteractionMatrix,
+) -> None:
+    from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
+
+    params = replace(AlsParams(), tolerance=0.0, iterations=6)
+    with threadpool_limits(limits=1, user_api="blas"):
+        plain = AlternatingLeastSquares(
+            factors=params.factors,
+            regularization=params.regularization,
+            iterations=params.iterations,
+            random_state=params.seed,
+        )
+        plain.fit(matrix.confidence, show_progress=False)
+    ours = fit_als(matrix, params)
+    assert np.array_equal(ours.user_factors, plain.user_factors)
+    assert np.array_equal(ours.item_factors, plain.item_factors)
+
+
+def test_the_fit_stops_once_the_loss_improves_less_than_the_tolerance(
+    matrix: InteractionMatrix,
+) -> None:
+    losses: list[tuple[int, float]] = []
+    params = replace(AlsParams(), iterations=30, tolerance=0.001, loss_every=3)
+    fit_als(matrix, params, lambda i, loss: losses.append((i, loss)))
+    checks = [(i, loss) for i, loss in losses if np.isfinite(loss)]
+    stopped_at, last = checks[-1]
+    assert stopped_at < params.iterations
+    assert checks[-2][1] - last < params.tolerance * checks[-2][1]
+    assert all(
+        before - after >= params.tolerance * before
+        for (_, before), (_, after) in pairwise(checks[:-1])
+    )
+
+
+def test_a_warm_start_from_a_fit_on_most_of_the_data_converges_sooner_to_no_worse_a_loss(
+    split: Split, matrix: InteractionMatrix
+) -> None:
+    # A twin on the train matrix minus its last tenth of users, as the holdout twin misses the
+    # serving data's newest interactions; the serving fit on the whole matrix.
+    known = matrix.user_ids[: int(len(matrix.user_ids) * 0.9)]
+    twin_matrix = build_matrix(split.train[split.train["user_id"].isin(known)], AlsParams().alpha)
+    twin = fit_als(twin_matrix, AlsParams())
+    cold: list[tuple[int, float]] = []
+    warm: list[tuple[int, float]] = []
+    fit_als(matrix, AlsParams(), lambda i, loss: cold.append((i, loss)))
+    started = fit_als(matrix, AlsParams(), lambda i, loss: warm.append((i, loss)), init=twin)
+    assert len(warm) < len(cold)
+    assert warm[-1][1] <= cold[-1][1] * (1 + AlsParams().tolerance)
+    # Users the twin never saw still get factors of their own.
+    new_rows = matrix.user_rows(matrix.user_ids[len(known) :])
+    assert np.abs(started.user_factors[new_rows]).sum(axis=1).min() > 0
+
+
+def test_convergence_waits_for_two_losses() -> None:
+    assert not converged(float("nan"), 1.0, 0.01)
+    assert not converged(1.0, 0.9, 0.01)
+    assert converged(1.0, 0.995, 0.01)
+
+
+def test_the_progress_line_says_how_far_the_fit_is_and_what_is_left() -> None:
+    lines: list[str] = []
+    progress = IterationProgress(replace(AlsParams(), iterations=9, tolerance=0.01), lines.append)
+    progress(1, float("nan"))
+    progress(3, 1.0)
+    progress(6, 0.999)
+    assert lines[0].startswith("ALS iteration 1/9, ") and "s left" in lines[0]
+    assert "training loss 1.00000" in lines[1] and "converged" not in lines[1]
+    assert "converged" in lines[2]
 
 
 def test_train_seen_creators_are_never_recommended(
@@ -233,3 +315,20 @@ def test_the_holdout_report_puts_an_interval_beside_each_ndcg(split: Split) -> N
         low, mid, high = metrics[f"{name}_ci_low"], metrics[name], metrics[f"{name}_ci_high"]
         assert low < mid < high, prefix
     assert metrics["n_users_evaluated"] == report.n_users_evaluated > 100
+
+
+def test_a_sampled_holdout_judges_the_same_users_for_the_model_and_both_baselines(
+    split: Split,
+) -> None:
+    from recsys.models.evaluation import UserSample
+    from recsys.models.training import evaluate_als_on_holdout
+
+    report = evaluate_als_on_holdout(
+        split.train, split.holdout, AlsParams(), K, split.truth, sample=UserSample(150, seed=7)
+    )
+    metrics = report.flat_metrics()
+
+    assert report.n_users_evaluated == 150 < report.n_users_eligible
+    assert metrics["n_users_eligible"] == report.n_users_eligible
+    for prefix in ("", "popularity_", "oracle_"):
+        assert metrics[f"{prefix}n_users_evaluated"] == 150, prefix

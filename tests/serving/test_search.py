@@ -103,9 +103,9 @@ def test_saving_over_a_bundle_replaces_it_whole(bundle: SearchBundle, tmp_path: 
     target = tmp_path / "bundle"
     parts = (bundle.content_model, bundle.post_index, bundle.posts, bundle.creators)
     save_search_bundle(target, *parts)
-    (target / "stray.txt").write_text("left by an older bundle")
+    (target / "current" / "stray.txt").write_text("left by an older bundle")
     save_search_bundle(target, *parts)
-    assert not (target / "stray.txt").exists()
+    assert not (target / "current" / "stray.txt").exists()
     assert len(load_search_bundle(target).posts) == len(bundle.posts)
     assert [p.name for p in tmp_path.iterdir()] == ["bundle"]
 

@@ -1,7 +1,10 @@
 """Search over posts: embed the query, find the nearest posts, rank creators by their best match.
 
 A search bundle is one directory the pipeline writes and the CLI
-(`python -m recsys.serving.search`) reads:
+(`python -m recsys.serving.search`) and the service (service/) read. Each save writes a new version
+folder beside the others and then moves the `current` pointer (a symlink) to it with one atomic
+rename, as the analysts' snapshots do: a reader resolves `current` once and loads one complete
+version, however a save interleaves with it. A version folder holds:
   bundle.json                       manifest: what the bundle holds, and counts to check it by
   content_model.joblib / .json      the content model (ContentModel.save)
   posts.ann / .ids.npy / .json      Annoy index over post embeddings (AnnIndex.save)
@@ -11,7 +14,9 @@ A search bundle is one directory the pipeline writes and the CLI
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -33,6 +38,9 @@ CREATOR_COLUMNS = ["creator_id", "creator_name", "category"]
 # Creators are ranked over a deeper candidate list than the k posts shown, so a creator whose
 # matching posts all sit just below the top k still counts.
 CANDIDATES_PER_RESULT = 10
+CURRENT = "current"
+# Versions kept besides the current one, for readers that resolved `current` just before a save.
+KEEP_VERSIONS = 3
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,10 @@ class SearchBundle:
     post_index: AnnIndex
     posts: pd.DataFrame
     creators: pd.DataFrame
+    model_version: int | None = None
+    """The registered content-model version the bundle was built from (None: not recorded)."""
+    folder: Path | None = None
+    """The version folder it was loaded from (`current` resolved)."""
 
     def search(self, query: str, k: int = 10) -> SearchResults:
         return search(query, self.content_model, self.post_index, self.posts, self.creators, k)
@@ -105,16 +117,19 @@ def save_search_bundle(
     post_index: AnnIndex,
     posts: pd.DataFrame,
     creators: pd.DataFrame,
+    model_version: int | None = None,
 ) -> Path:
-    """Write a bundle, replacing any previous one by a directory rename, never file by file."""
+    """Write a new bundle version under `directory` and point `current` at it in one rename."""
     directory = Path(directory)
     if model.dims != post_index.dimension:
         raise ValueError(f"model embeds {model.dims}-d, index holds {post_index.dimension}-d")
     missing = np.setdiff1d(post_index.ids, posts["post_id"].to_numpy())
     if len(missing):
         raise ValueError(f"{len(missing)} indexed posts are missing from posts, e.g. {missing[:5]}")
-    staging = directory.with_name(f".{directory.name}.tmp-{uuid.uuid4().hex}")
-    staging.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
+    staging = directory / f".{name}.partial"
+    staging.mkdir()
     model.save(staging / MODEL_STEM)
     post_index.save(staging / INDEX_STEM)
     posts[POST_COLUMNS].to_parquet(staging / POSTS_FILE, index=False)
@@ -128,15 +143,26 @@ def save_search_bundle(
         "n_indexed_posts": len(post_index),
         "dims": model.dims,
         "metric": post_index.metric,
+        "model_version": model_version,
     }
     (staging / BUNDLE_FILE).write_text(json.dumps(manifest, indent=2))
-    _swap_in(staging, directory)
+    staging.rename(directory / name)
+    _point_current(directory, name)
+    _prune(directory, KEEP_VERSIONS)
     return directory
 
 
-def load_search_bundle(directory: Path | str) -> SearchBundle:
-    """Load a bundle written by `save_search_bundle`; the index is memory-mapped."""
+def current_bundle_folder(directory: Path | str) -> Path:
+    """The version folder `current` points at (a bundle of the older flat layout: `directory`)."""
     directory = Path(directory)
+    pointer = directory / CURRENT
+    return pointer.resolve() if pointer.is_symlink() else directory
+
+
+def load_search_bundle(directory: Path | str) -> SearchBundle:
+    """Load the current version of a bundle written by `save_search_bundle`, resolving the
+    pointer once; the index is memory-mapped."""
+    directory = current_bundle_folder(directory)
     if not (directory / BUNDLE_FILE).is_file():
         raise FileNotFoundError(
             f"{directory} is not a search bundle: {BUNDLE_FILE} is missing "
@@ -151,18 +177,32 @@ def load_search_bundle(directory: Path | str) -> SearchBundle:
         post_index=post_index,
         posts=pd.read_parquet(directory / manifest["posts"]),
         creators=pd.read_parquet(directory / manifest["creators"]),
+        model_version=manifest.get("model_version"),
+        folder=directory,
     )
 
 
-def _swap_in(staging: Path, directory: Path) -> None:
-    """Replace `directory` with `staging`; readers holding the old index keep their memory map."""
-    if not directory.exists():
-        staging.rename(directory)
-        return
-    retired = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex}")
-    directory.rename(retired)
-    staging.rename(directory)
-    shutil.rmtree(retired)
+def _point_current(directory: Path, name: str) -> None:
+    temporary = directory / f".{CURRENT}.{name}"
+    temporary.symlink_to(name)
+    os.replace(temporary, directory / CURRENT)
+
+
+def _prune(directory: Path, keep: int) -> None:
+    """Drop versions beyond the newest `keep` (never the current one) and the files of a bundle
+    of the older flat layout; readers holding an old index keep their memory map."""
+    current_name = (directory / CURRENT).resolve().name
+    versions = sorted(
+        path
+        for path in directory.iterdir()
+        if path.is_dir() and not path.is_symlink() and not path.name.startswith(".")
+    )
+    for folder in versions[:-keep]:
+        if folder.name != current_name:
+            shutil.rmtree(folder, ignore_errors=True)
+    for path in directory.iterdir():
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
 
 
 if __name__ == "__main__":

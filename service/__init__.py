@@ -1,0 +1,1 @@
+"""The online service: the exported tables, search and "more like this" over HTTP (FastAPI)."""

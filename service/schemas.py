@@ -1,0 +1,97 @@
+"""The service's response bodies (Pydantic): what the OpenAPI page documents."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class CreatorItem(BaseModel):
+    creator_id: int
+    rank: int
+    score: float
+    name: str | None = None
+    category: str | None = None
+    source: str | None = None
+    model_version: int | None = None
+
+
+class PostItem(BaseModel):
+    post_id: int
+    rank: int
+    score: float
+    creator_id: int | None = None
+    title: str | None = None
+    source: str | None = None
+    model_version: int | None = None
+
+
+class ReaderCreators(BaseModel):
+    user_id: int
+    export_version: int
+    fallback: bool = Field(description="true: the reader is unknown, popular-and-fresh served")
+    items: list[CreatorItem]
+
+
+class ReaderPosts(BaseModel):
+    user_id: int
+    export_version: int
+    fallback: bool = Field(description="true: the reader is unknown, popular-and-fresh served")
+    items: list[PostItem]
+
+
+class SimilarCreators(BaseModel):
+    creator_id: int
+    export_version: int
+    items: list[CreatorItem]
+
+
+class SimilarPosts(BaseModel):
+    post_id: int
+    source: str = Field(description="table: the exported similar_posts; index: online, by Annoy")
+    export_version: int | None = None
+    model_version: int | None = None
+    items: list[PostItem]
+
+
+class SearchResponse(BaseModel):
+    query: str
+    model_version: int | None
+    unknown_words: list[str]
+    posts: list[PostItem]
+    creators: list[CreatorItem]
+
+
+class NewPost(BaseModel):
+    title: str = Field(max_length=1_000)
+    body: str = Field(default="", max_length=50_000)
+
+
+class MoreLikeThis(BaseModel):
+    model_version: int | None
+    items: list[PostItem]
+
+
+class ModelStatus(BaseModel):
+    served_version: int | None
+    bundle: str | None
+    loaded_at: str | None
+    champion_version: int | None
+    last_check: str | None
+    load_error: str | None
+    champion_error: str | None
+
+
+class Versions(BaseModel):
+    export_version: int | None
+    table_model_versions: dict[str, list[int]]
+    content_model: ModelStatus
+
+
+class Health(BaseModel):
+    status: str = Field(description="ok, or degraded with the reasons in problems")
+    problems: list[str]
+    versions: Versions
+
+
+class Problem(BaseModel):
+    detail: str
