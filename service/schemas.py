@@ -15,6 +15,27 @@ class CreatorItem(BaseModel):
     model_version: int | None = None
 
 
+def named_creator(
+    creator_id: int,
+    rank: int,
+    score: float,
+    names: dict[int, tuple[str, str]],
+    source: str | None = None,
+    model_version: int | None = None,
+) -> CreatorItem:
+    """A creator row with its name and category from the served bundle, when it knows them."""
+    name, category = names.get(creator_id, (None, None))
+    return CreatorItem(
+        creator_id=creator_id,
+        rank=rank,
+        score=score,
+        name=name,
+        category=category,
+        source=source,
+        model_version=model_version,
+    )
+
+
 class PostItem(BaseModel):
     post_id: int
     rank: int

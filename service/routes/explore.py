@@ -5,21 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from recsys.serving.user_tables import SOURCE_FALLBACK
 from service.errors import NotFound
 from service.routes import readers, search, similar
-from service.state import ServiceState, service_state
+from service.routes.params import State
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 SAMPLE_READERS = 6
 PAGE_K = 10
 
 router = APIRouter(prefix="/explore", include_in_schema=False)
-State = Annotated[ServiceState, Depends(service_state)]
 
 
 @router.get("", response_class=HTMLResponse)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from recsys.serving.user_tables import SOURCE_FALLBACK
-from service.schemas import CreatorItem, PostItem, ReaderCreators, ReaderPosts
-from service.state import DEFAULT_K, MAX_K, ServiceState, as_json, service_state
+from service.routes.params import K, State
+from service.schemas import PostItem, ReaderCreators, ReaderPosts, named_creator
+from service.state import DEFAULT_K, ServiceState, as_json
 
 router = APIRouter(prefix="/readers", tags=["readers"])
-K = Annotated[int, Query(ge=1, le=MAX_K, description=f"how many items, at most {MAX_K}")]
-State = Annotated[ServiceState, Depends(service_state)]
 
 
 @router.get("/{user_id}/creators", response_model=ReaderCreators)
@@ -55,15 +52,7 @@ def creators_of(state: ServiceState, user_id: int, k: int) -> ReaderCreators:
             rows = [row[:-1] for row in found]
     names = served.creators if served else {}
     items = [
-        CreatorItem(
-            creator_id=creator,
-            rank=rank,
-            score=score,
-            source=source,
-            model_version=model,
-            name=names.get(creator, (None, None))[0],
-            category=names.get(creator, (None, None))[1],
-        )
+        named_creator(creator, rank, score, names, source, model)
         for creator, rank, score, source, model in rows
     ]
     return ReaderCreators(user_id=user_id, export_version=version, fallback=fallback, items=items)

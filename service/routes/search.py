@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from recsys.models.content import post_text
 from recsys.serving.search.engine import CANDIDATES_PER_RESULT
 from service.champions import Served
 from service.errors import BadParameter
+from service.routes.params import K, State
 from service.schemas import CreatorItem, MoreLikeThis, NewPost, PostItem, SearchResponse
-from service.state import DEFAULT_K, MAX_K, ServiceState, as_json, service_state
+from service.state import DEFAULT_K, ServiceState, as_json
 
 MAX_QUERY_CHARS = 500
 
 router = APIRouter(tags=["search"])
-K = Annotated[int, Query(ge=1, le=MAX_K, description=f"how many items, at most {MAX_K}")]
-State = Annotated[ServiceState, Depends(service_state)]
 
 
 @router.get("/search", response_model=SearchResponse)

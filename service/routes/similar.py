@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from service.errors import NotFound
-from service.schemas import CreatorItem, PostItem, SimilarCreators, SimilarPosts
-from service.state import DEFAULT_K, MAX_K, ServiceState, as_json, service_state
+from service.routes.params import K, State
+from service.schemas import PostItem, SimilarCreators, SimilarPosts, named_creator
+from service.state import DEFAULT_K, ServiceState, as_json
 
 router = APIRouter(tags=["similar"])
-K = Annotated[int, Query(ge=1, le=MAX_K, description=f"how many items, at most {MAX_K}")]
-State = Annotated[ServiceState, Depends(service_state)]
 
 
 @router.get("/creators/{creator_id}/similar", response_model=SimilarCreators)
@@ -43,14 +40,7 @@ def creators_like(state: ServiceState, creator_id: int, k: int) -> SimilarCreato
     if not rows and creator_id not in names:
         raise NotFound(f"creator {creator_id} is unknown")
     items = [
-        CreatorItem(
-            creator_id=other,
-            rank=rank,
-            score=score,
-            model_version=model,
-            name=names.get(other, (None, None))[0],
-            category=names.get(other, (None, None))[1],
-        )
+        named_creator(other, rank, score, names, model_version=model)
         for other, rank, score, model in rows
     ]
     return SimilarCreators(creator_id=creator_id, export_version=version, items=items)

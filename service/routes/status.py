@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from recsys.publish.export.log import LIVE_STATUSES, LOG_TABLE
 from service.db import DatabaseUnavailable
 from service.metrics import CONTENT_TYPE_LATEST
+from service.routes.params import State
 from service.schemas import Health, ModelStatus, Versions
-from service.state import ServiceState, service_state
+from service.state import ServiceState
 
 router = APIRouter(tags=["status"])
-State = Annotated[ServiceState, Depends(service_state)]
 
 
 def versions_of(state: ServiceState) -> tuple[Versions, list[str]]:
