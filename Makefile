@@ -33,9 +33,9 @@ install: $(UV) ## Install the locked dependencies, prepare the dbt manifest and 
 	@# Precompiled bytecode: with PYTHONDONTWRITEBYTECODE set, every process would recompile imports.
 	$(UV) sync --frozen --compile-bytecode
 	@$(MAKE) --no-print-directory manifest
-	@mkdir -p "$(DAGSTER_HOME)"
-	@# One run at a time: DuckDB admits one writer per file, so launches from the UI queue up.
-	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 1\n' > "$(DAGSTER_HOME)/dagster.yaml"
+	@# dagster.yaml from the settings: telemetry off, a run queue of one (DuckDB admits one writer),
+	@# SQLite storage, or PostgreSQL with CREATOR_DISCOVERY_DAGSTER_STORAGE_URL (resources/instance.py).
+	@$(RUN) python -m resources.instance
 
 manifest:  ## Parse the dbt project into dbt_project/target/manifest.json
 	$(RUN) dbt parse --quiet $(DBT_DIRS)
@@ -62,14 +62,32 @@ format: install  ## Apply ruff fixes and formatting
 ui: install  ## Dagster UI with the daemon on http://127.0.0.1:$(UI_PORT)
 	$(RUN) python -m scripts.ui --port $(UI_PORT)
 
-drift-demo: install  ## Normal days, then drifted days: drift check fails, the sensor retrains
-	$(RUN) python -m scripts.drift_demo
+drift-demo: install  ## Normal days, then drifted ones (DRIFT=engagement|topic_shift|none): checks fail, the sensor retrains
+	$(RUN) python -m scripts.drift_demo $(if $(DRIFT),--drift $(DRIFT))
 
 APT := $(if $(filter 0,$(shell id -u)),,sudo )env DEBIAN_FRONTEND=noninteractive apt-get
 .PHONY: browser
 browser:  ## Install Debian's chromium (the browser tests drive it) unless /usr/bin/chromium exists
 	@test -x /usr/bin/chromium || $(APT) install -y --no-install-recommends chromium \
 		|| { $(APT) update && $(APT) install -y --no-install-recommends chromium; }
+
+# dbt-spark and pyspark (the uv group `spark`) live in their own environment: installed into .venv,
+# the next `uv sync` there would remove them again. Only the group: dbt needs nothing else.
+SPARK_ENV := $(CURDIR)/.venv-spark
+.PHONY: spark-env test-spark
+spark-env: $(UV)  ## The Spark environment .venv-spark/ for `dbt --target spark` (Java from Debian if missing)
+	@command -v java >/dev/null || $(APT) install -y --no-install-recommends openjdk-17-jre-headless \
+		|| { $(APT) update && $(APT) install -y --no-install-recommends openjdk-17-jre-headless; }
+	UV_PROJECT_ENVIRONMENT=$(SPARK_ENV) $(UV) sync --frozen --only-group spark
+
+test-spark: install spark-env  ## The tiny platform's dbt tables built on Spark and on DuckDB, compared row for row
+	$(RUN) pytest -m spark tests/transform/test_spark_marts.py
+
+# dagster-k8s (the uv group `deploy`) is added to .venv by this inexact sync; the next `uv sync`
+# (make install) removes it again. No cluster: the test loads the code location and the instance.
+.PHONY: test-deploy
+test-deploy: install  ## The code location and instance configured for Kubernetes (deploy/k8s), loaded without a cluster
+	$(RUN) --group deploy pytest -m deploy tests/deploy
 
 mlflow: install  ## MLflow UI on http://127.0.0.1:$(MLFLOW_PORT): runs, metrics, the champion alias
 	@# No background job workers: they outlive the server on Ctrl-C and nothing here uses them.

@@ -15,7 +15,7 @@ from assets.recommendations import (
 from assets.support.constants import OWNER
 from assets.support.guards import all_check_keys, refuse_on_failed_checks
 from assets.support.metadata import rounded
-from resources import ProductDatabase, Warehouse
+from resources import History, ProductDatabase, Warehouse
 
 
 @dg.asset(
@@ -23,20 +23,33 @@ from resources import ProductDatabase, Warehouse
     group_name="exports",
     kinds={"sqlite", "postgres"},
     owners=[OWNER],
-    deps=[user_creators, user_posts, notification_candidates, similar_creators, similar_posts],
+    deps=[
+        user_creators,
+        user_posts,
+        notification_candidates,
+        similar_creators,
+        similar_posts,
+        # reader_recent_posts, each reader's latest opened posts, is derived from the events.
+        ["staging", "stg_events"],
+    ],
     description=(
-        "The five recommendation tables in the product database (SQLite by default, PostgreSQL "
-        "when CREATOR_DISCOVERY_PRODUCT_DB_URL is set): copied into staging tables, verified by "
+        "The five recommendation tables and each reader's latest opened posts "
+        "(reader_recent_posts, CREATOR_DISCOVERY_READER_HISTORY_POSTS per reader) in the product "
+        "database (SQLite by default, PostgreSQL when CREATOR_DISCOVERY_PRODUCT_DB_URL is set): "
+        "copied into staging tables, verified by "
         "row count and checksum, then swapped in together in one transaction. The previous version "
         "is kept for rollback (job rollback_export); export_log records every attempt."
     ),
 )
 def product_database_export(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, product_database: ProductDatabase
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    product_database: ProductDatabase,
+    history: History,
 ) -> dg.MaterializeResult:
     import pandas as pd
 
-    from recsys.publish.export import ExportError, export_recommendations
+    from recsys.publish.export import ExportError, export_recommendations, product_tables
     from recsys.serving.preview import markdown_table
 
     refuse_on_failed_checks(
@@ -48,7 +61,10 @@ def product_database_export(
     )
     try:
         result = export_recommendations(
-            Path(warehouse.path), product_database.url, progress=context.log.info
+            Path(warehouse.path),
+            product_database.url,
+            progress=context.log.info,
+            specs=product_tables(history.reader_history_posts),
         )
     except ExportError as error:
         # The exporter's messages carry the masked URL only.

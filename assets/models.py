@@ -128,7 +128,7 @@ def als_holdout(
     from recsys.models.store import HoldoutHandoff
     from recsys.models.tracking import find_run, log_training_run, run_metrics, run_url
     from recsys.models.training import evaluate_als_on_holdout
-    from recsys.models.tuning import read_event_aggregate, restrengthened
+    from recsys.models.tuning import restrengthened
     from recsys.warehouse import read_table
 
     tuning = model_store.artifacts.read_tuning_handoff()
@@ -137,7 +137,7 @@ def als_holdout(
         holdout = read_table(conn, "marts.interactions_holdout")
         if tuning.half_life_days is not None:
             # The search chose another half-life than dbt's: the train strength is recomputed.
-            train = restrengthened(train, read_event_aggregate(conn, True), tuning.half_life_days)
+            train = restrengthened(train, conn, True, tuning.half_life_days)
     params = config.params(tuning.params if tuning.tuned else AlsParams())
     k = config.k
     sample = ALS_GATE.user_sample()
@@ -223,7 +223,7 @@ def als_model(
         version_url,
     )
     from recsys.models.training import fit_serving_als
-    from recsys.models.tuning import read_event_aggregate, restrengthened
+    from recsys.models.tuning import restrengthened
     from recsys.plots import metric_history_png, png_markdown
     from recsys.warehouse import read_table
 
@@ -238,8 +238,7 @@ def als_model(
         )
         if twin.half_life_days is not None:
             # The twin judged a tuned half-life: the serving strength uses it too.
-            events = read_event_aggregate(conn, False)
-            interactions = restrengthened(interactions, events, twin.half_life_days)
+            interactions = restrengthened(interactions, conn, False, twin.half_life_days)
     # The twin is part of the inputs: the version carries its metrics.
     inputs = fingerprint(
         interactions, params.__dict__ | {"holdout_run_id": twin.run_id}, ALS_CODE_VERSION

@@ -6,6 +6,7 @@ import pandas as pd
 
 from assets.indexes import creator_index, post_index
 from assets.models import als_model
+from assets.ranking import ordered_user_creators, ranker
 from assets.support.champions import champion_als
 from assets.support.constants import OWNER
 from assets.support.metadata import describe_table
@@ -41,13 +42,17 @@ def _write(
     warehouse: Warehouse, name: str, table: pd.DataFrame, version: int
 ) -> dg.MaterializeResult:
     from recsys.serving.preview import table_preview
+    from recsys.settings import Settings
     from recsys.warehouse import replace_table
+
+    # The explorer (`make serve`) shows any row of the table for one reader, creator or post.
+    explorer_url = Settings.from_env().explorer_url
 
     table = table.assign(model_version=np.int32(version))
     with warehouse.connect() as conn:
         replace_table(conn, f"{SCHEMA}.{name}", table)
         metadata = describe_table(conn, f"{SCHEMA}.{name}")
-        preview = table_preview(conn, SCHEMA, name)
+        preview = table_preview(conn, SCHEMA, name, explorer_url=explorer_url)
     subjects = table.iloc[:, 0].nunique() if len(table) else 0
     return dg.MaterializeResult(
         metadata={
@@ -55,6 +60,7 @@ def _write(
             "subjects": int(subjects),
             "model_version": version,
             "preview": dg.MetadataValue.md(preview),
+            "explorer": dg.MetadataValue.url(explorer_url),
         }
     )
 
@@ -72,17 +78,23 @@ def _table_asset(name: str, description: str, deps: list):
 
 @_table_asset(
     "user_creators",
-    "Top creators per user from the champion ALS model, never one the user subscribes to. Users "
+    "Top creators per user from the champion ALS model, never one the user subscribes to; in the "
+    "ranker's order (source ranker:<retrievers>) while its gate says it beats ALS alone. Users "
     "without history get popular creators interleaved with new ones (source popular_and_fresh).",
     [
         als_model,
+        ranker,
         ["marts", "creator_features"],
         ["marts", "user_features"],
         ["staging", "stg_subscriptions"],
     ],
 )
 def user_creators(
-    config: RecommendationConfig, warehouse: Warehouse, mlflow: MlflowTracking
+    context: dg.AssetExecutionContext,
+    config: RecommendationConfig,
+    warehouse: Warehouse,
+    mlflow: MlflowTracking,
+    model_store: ModelStore,
 ) -> dg.MaterializeResult:
     from recsys.serving.inputs import read_creator_inputs
     from recsys.serving.user_tables import user_creators_table
@@ -91,7 +103,19 @@ def user_creators(
     with warehouse.connect(read_only=True) as conn:
         inputs = read_creator_inputs(conn)
     table = user_creators_table(factors, inputs, config.creators_per_user)
-    return _write(warehouse, "user_creators", table, version)
+    table, order = ordered_user_creators(
+        context,
+        warehouse,
+        mlflow,
+        model_store,
+        table,
+        factors,
+        version,
+        inputs.subscribed,
+        config.creators_per_user,
+    )
+    result = _write(warehouse, "user_creators", table, version)
+    return dg.MaterializeResult(metadata={**(result.metadata or {}), "order": order.reason})
 
 
 @_table_asset(

@@ -10,7 +10,11 @@ import dagster as dg
 from assets.support.constants import OWNER
 from assets.support.metadata import rounded
 from recsys.models.evaluation import K
-from recsys.settings import DEFAULT_TUNING_SECONDS, DEFAULT_TUNING_TRIALS
+from recsys.settings import (
+    DEFAULT_TUNING_MAX_USERS,
+    DEFAULT_TUNING_SECONDS,
+    DEFAULT_TUNING_TRIALS,
+)
 from resources import MlflowTracking, ModelStore, Warehouse
 
 if TYPE_CHECKING:
@@ -27,12 +31,14 @@ def build_als_tuning(
 
     class AlsTuningConfig(dg.Config):
         """The ALS search's budget (defaults: CREATOR_DISCOVERY_TUNING_TRIALS and _SECONDS);
-        trials = 0 turns tuning off, and the holdout twin fits its own config's defaults."""
+        trials = 0 turns tuning off, and the holdout twin fits its own config's defaults.
+        max_users: the search reads a seeded sample of this many train users, all when fewer."""
 
         trials: int = default_trials
         timeout_seconds: float = default_seconds
         seed: int = 7
         validation_days: int = 7
+        max_users: int = DEFAULT_TUNING_MAX_USERS
 
     @dg.asset(
         key=["models", "als_tuning"],
@@ -56,7 +62,11 @@ def build_als_tuning(
         from recsys.models.tuning import SearchBudget, run_search
 
         budget = SearchBudget(
-            config.trials, config.timeout_seconds, config.seed, config.validation_days
+            config.trials,
+            config.timeout_seconds,
+            config.seed,
+            config.validation_days,
+            config.max_users,
         )
 
         def log_trial(number: int, score: float, seconds: float) -> None:

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from bench import ranking, shards
 from bench.measure import Measurement, measure_step
 from recsys.settings import Settings
 
-STAGES = ("generate", "load", "dbt", "als", "recommend", "content", "index")
+# shards: user_creators and user_posts scored in 1, 2 and 4 user shards (bench/shards.py).
+# ranking: the ranker's training and serving beside the ALS it refines (bench/ranking.py).
+STAGES = ("generate", "load", "dbt", "als", "shards", "recommend", "content", "index", "ranking")
 # Not in the default stages: ALS on a synthetic matrix of the large platform's shape (users x
 # items x nnz), ours (converged, and all iterations) beside bare implicit on the same matrix.
 SYNTHETIC_ALS = "als-synthetic"
 SYNTHETIC_SHAPE = "1000000x50000x43000000"
+# Not in the default stages: the online service under load beside a minimal FastAPI app
+# (bench/serve.py, its own table); it materializes a whole platform, so at most the demo scale.
+SERVE = "serve"
+SERVE_SCALES = ("tiny", "demo")
 
 
 def run(
@@ -76,6 +85,10 @@ def run(
         fixed = measure_step("ALS fit, all its", "als-fit-timed", str(synthetic), "0")
         converged = measure_step("ALS fit", "als-fit-timed", str(synthetic))
         pairs.extend([(fixed, bare), (converged, bare)])
+    if "shards" in stages:
+        # A round at 1M readers takes minutes per shard count, and there the per-reader work
+        # dwarfs the machine's noise: one round; smaller platforms take the median of three.
+        pairs.extend(shards.run(workdir, rounds=1 if scale == "large" else shards.ROUNDS))
     if "recommend" in stages:
         pairs.append(
             (
@@ -93,6 +106,13 @@ def run(
                 measure_step("exact 500 queries", "exact-search", str(workdir)),
             )
         )
+    if "ranking" in stages:
+        pairs.extend(ranking.run(workdir))
+    if SERVE in stages:
+        serve_scale = scale if scale in SERVE_SCALES else SERVE_SCALES[-1]
+        command = [sys.executable, "-m", "bench.serve", "--scale", serve_scale]
+        if subprocess.run(command, check=False).returncode != 0:
+            raise SystemExit(f"benchmark stage {SERVE!r} failed: {' '.join(command)}")
     return pairs
 
 
@@ -114,7 +134,9 @@ def main() -> None:
     parser.add_argument("--scale", default="large", choices=["tiny", "small", "demo", "large"])
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument(
-        "--stages", default=",".join(STAGES), help=f"comma-separated; also {SYNTHETIC_ALS}"
+        "--stages",
+        default=",".join(STAGES),
+        help=f"comma-separated; also {SYNTHETIC_ALS} and {SERVE} (at most the demo scale)",
     )
     parser.add_argument("--synthetic-shape", default=SYNTHETIC_SHAPE, help="users x items x nnz")
     args = parser.parse_args()

@@ -1,10 +1,13 @@
 """`python -m bench.serve`: the online service under load, beside a minimal FastAPI app.
 
-For each endpoint and 1, 8 and 32 concurrent keep-alive connections, `wrk` (Debian's package: a
-bounded C load generator on loopback, one thread) runs for a fixed time over a list of real ids
-and reports requests/s and the p50/p99 latency. The minimal app does the same lookup on the same
-product database (one parameterized SELECT, dicts out) in the same run, so the ratio shows what
-the service's own layers (Pydantic models, metrics, the read transaction) cost.
+For each endpoint and 1, 8 and 32 concurrent keep-alive connections, `wrk` (bench/wrk.py: Debian's
+bounded C load generator, one thread on loopback, installed when missing) runs for a fixed time
+over real ids and reports requests/s and the p50/p99 latency; the server's CPU time over the
+requests it answered gives its cost per request. The minimal app does the same lookup on the same
+product database (one parameterized SELECT, bare dicts out through FastAPI's default encoder) in
+the same run. The machine is shared, so each measurement is repeated, the two servers taking
+turns, and the median is reported: the throughput ratio shows what the service's own layers cost
+beside the minimal app's, the CPU ratio the same without the noise of other work.
 
 The platform is generated and materialized once under $DATA_DIR/bench/serve-<scale> (reused).
 """
@@ -12,11 +15,14 @@ The platform is generated and materialized once under $DATA_DIR/bench/serve-<sca
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import random
-import re
 import shutil
+import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from bench.wrk import Load, ensure_wrk, run_wrk
 from recsys.settings import (
     DATA_DIR_VAR,
     PROJECT_ROOT,
@@ -39,6 +46,7 @@ from recsys.settings import (
 
 HOST = "127.0.0.1"
 CONNECTIONS = (1, 8, 32)
+REPEATS = 3
 SAMPLE_IDS = 2000
 QUERIES = (
     "compost seedlings greenhouse",
@@ -82,19 +90,29 @@ if __name__ == "__main__":
 
 
 @dataclass(frozen=True)
-class Load:
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-
-
-@dataclass(frozen=True)
 class Endpoint:
     name: str
     paths: list[str]
     table: bool
     body: str | None = None
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+
+@dataclass(frozen=True)
+class Row:
+    """One endpoint at one concurrency: the median of each figure over the repeats."""
+
+    endpoint: str
+    connections: int
+    service: Load
+    minimal: Load | None
+    ratio: float | None
+    """Median over the repeats of service req/s / minimal app req/s, each pair run back to back."""
 
 
 def ensure_platform(folder: Path, scale: str, say: Callable[[str], None]) -> Settings:
@@ -146,36 +164,10 @@ def endpoints(settings: Settings) -> list[Endpoint]:
     ]
 
 
-def wrk(base: str, endpoint: Endpoint, connections: int, seconds: float, work: Path) -> Load:
-    """Run wrk over the endpoint's paths, picked at random per request."""
-    script = work / "paths.lua"
-    paths = ",".join(json.dumps(p) for p in endpoint.paths)
-    method, body = ("POST", json.dumps(endpoint.body)) if endpoint.body else ("GET", "nil")
-    script.write_text(
-        f"local paths = {{{paths}}}\n"
-        'local headers = {["Content-Type"] = "application/json"}\n'
-        "request = function()\n"
-        f'  return wrk.format("{method}", paths[math.random(#paths)], headers, {body})\n'
-        "end\n"
-    )
-    command = [
-        "wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(script),
-        base,
-    ]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
-    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    return Load(rate, _percentile(out, "50%"), _percentile(out, "99%"), errors)
-
-
-def _percentile(out: str, label: str) -> float:
-    value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 @contextmanager
-def server(command: list[str], env: dict[str, str], base: str, log: Path) -> Iterator[None]:
+def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[Server]:
+    """The server `command` listening on `port`, once it answers; terminated by its own pid."""
+    base = f"http://{HOST}:{port}"
     with log.open("w") as out:
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -191,15 +183,50 @@ def server(command: list[str], env: dict[str, str], base: str, log: Path) -> Ite
                     tail = log.read_text()[-2000:]
                     raise RuntimeError(f"{command} did not start: {tail}") from None
                 time.sleep(0.3)
-        yield
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def free_port() -> int:
-    import socket
+def measure(
+    endpoint: Endpoint,
+    connections: int,
+    service: Server,
+    minimal: Server,
+    seconds: float,
+    repeats: int,
+    work: Path,
+) -> Row:
+    """Each repeat runs the service and the minimal app back to back, in alternating order."""
+    ours: list[Load] = []
+    bare: list[Load] = []
+    for repeat in range(repeats):
+        turns = [(service, ours), (minimal, bare)] if endpoint.table else [(service, ours)]
+        for target, loads in turns if repeat % 2 == 0 else reversed(turns):
+            load = run_wrk(
+                target.base, target.pid, endpoint.paths, connections, seconds, work, endpoint.body
+            )
+            loads.append(load)
+    ratio = None
+    if bare:
+        ratio = statistics.median(
+            a.requests_per_second / b.requests_per_second for a, b in zip(ours, bare, strict=True)
+        )
+    return Row(endpoint.name, connections, _median(ours), _median(bare) if bare else None, ratio)
 
+
+def _median(loads: list[Load]) -> Load:
+    return Load(
+        requests_per_second=statistics.median(x.requests_per_second for x in loads),
+        p50_ms=statistics.median(x.p50_ms for x in loads),
+        p99_ms=statistics.median(x.p99_ms for x in loads),
+        errors=sum(x.errors for x in loads),
+        cpu_us_per_request=statistics.median(x.cpu_us_per_request for x in loads),
+    )
+
+
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
@@ -209,10 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.serve", description=__doc__)
     parser.add_argument("--scale", default="demo", choices=["tiny", "demo"])
     parser.add_argument("--seconds", type=float, default=5.0, help="per run (default 5)")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help=f"default {REPEATS}")
     parser.add_argument("--connections", default=",".join(map(str, CONNECTIONS)))
+    parser.add_argument("--endpoints", help="comma-separated names (default: every endpoint)")
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
-        print("wrk is missing: apt-get install wrk (Debian's package)", file=sys.stderr)
+    if ensure_wrk(lambda line: print(line, file=sys.stderr, flush=True)) is None:
         return 2
     base_settings = Settings.from_env()
     settings = ensure_platform(base_settings.bench_dir / f"serve-{args.scale}", args.scale, print)
@@ -225,44 +253,55 @@ def main(argv: list[str] | None = None) -> int:
         "MLFLOW_DISABLE_TELEMETRY": "true",
     }
     (work / "minimal.py").write_text(MINIMAL_APP)
-    service_base, minimal_base = f"http://{HOST}:{service_port}", f"http://{HOST}:{minimal_port}"
     db = settings.warehouse_path.parent / "product.db"
     minimal_command = [sys.executable, str(work / "minimal.py"), str(db), str(minimal_port)]
     rows = []
+    load_before = os.getloadavg()
     with (
-        server([sys.executable, "-m", "service"], env, service_base, work / "service.log"),
-        server(minimal_command, env, minimal_base, work / "minimal.log"),
+        server([sys.executable, "-m", "service"], env, service_port, work / "service.log") as ours,
+        server(minimal_command, env, minimal_port, work / "minimal.log") as bare,
     ):
+        chosen = args.endpoints.split(",") if args.endpoints else None
         for endpoint in endpoints(settings):
+            if chosen is not None and endpoint.name not in chosen:
+                continue
             for n in connections:
-                ours = wrk(service_base, endpoint, n, args.seconds, work)
-                bare = None
-                if endpoint.table:
-                    bare = wrk(minimal_base, endpoint, n, args.seconds, work)
-                rows.append((endpoint.name, n, ours, bare))
-                print(_row(endpoint.name, n, ours, bare), flush=True)
+                row = measure(endpoint, n, ours, bare, args.seconds, args.repeats, work)
+                rows.append(row)
+                print(_row(row), flush=True)
+    load_after = os.getloadavg()
     print()
-    print(f"{args.scale} platform, {args.seconds:g} s per run, wrk -t1 on loopback")
     print(
-        "| endpoint | connections | service req/s | p50 ms | p99 ms | minimal app req/s "
-        "| p50 ms | p99 ms | ratio |"
+        f"{args.scale} platform, {args.seconds:g} s per run, median of {args.repeats}, wrk -t1 on "
+        f"loopback, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load "
+        f"average {_load(load_before)} before, {_load(load_after)} after"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, n, ours, bare in rows:
-        print(_row(name, n, ours, bare))
+    print(
+        "| endpoint | connections | service req/s | p50 ms | p99 ms | CPU us/req "
+        "| minimal app req/s | p50 ms | p99 ms | CPU us/req | ratio req/s | ratio CPU |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(_row(row))
     return 0
 
 
-def _row(name: str, n: int, ours: Load, bare: Load | None) -> str:
+def _load(averages: tuple[float, float, float]) -> str:
+    return "/".join(f"{a:.2f}" for a in averages)
+
+
+def _row(row: Row) -> str:
+    ours, bare = row.service, row.minimal
     errors = f" ({ours.errors} errors)" if ours.errors else ""
-    cells = [name, str(n), f"{ours.requests_per_second:,.0f}{errors}", f"{ours.p50_ms:.1f}",
-             f"{ours.p99_ms:.1f}"]  # fmt: skip
-    if bare is None:
-        cells += ["", "", "", ""]
+    cells = [row.endpoint, str(row.connections), f"{ours.requests_per_second:,.0f}{errors}"]
+    cells += [f"{ours.p50_ms:.1f}", f"{ours.p99_ms:.1f}", f"{ours.cpu_us_per_request:,.0f}"]
+    if bare is None or row.ratio is None:
+        cells += [""] * 6
     else:
-        ratio = ours.requests_per_second / bare.requests_per_second
-        cells += [f"{bare.requests_per_second:,.0f}", f"{bare.p50_ms:.1f}", f"{bare.p99_ms:.1f}",
-                  f"{ratio:.2f}x"]  # fmt: skip
+        bare_errors = f" ({bare.errors} errors)" if bare.errors else ""
+        cells += [f"{bare.requests_per_second:,.0f}{bare_errors}", f"{bare.p50_ms:.1f}"]
+        cells += [f"{bare.p99_ms:.1f}", f"{bare.cpu_us_per_request:,.0f}", f"{row.ratio:.2f}x"]
+        cells += [f"{bare.cpu_us_per_request / ours.cpu_us_per_request:.2f}x"]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from graphlib import TopologicalSorter
 from pathlib import Path
 
-from bench import models
+from bench import models, ranking, shards
 from bench.measure import CORE_SECONDS_PREFIX
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
@@ -262,6 +262,12 @@ STEPS: dict[str, Callable[..., float | None]] = {
     "content-fit": models.content_fit,
     "index-build": models.index_build,
     "exact-search": models.exact_search,
+    "shard-score": shards.score,
+    "shard-assemble": shards.assemble,
+    "ranking-twin": ranking.twin,
+    "ranking-train": ranking.train,
+    "ranking-serve": ranking.serve,
+    "ranking-serve-als": ranking.serve_als,
 }
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 Exactly the columns and types of the spec (tables.py), sized as the platform would size them for
 `users` users: 20 creators and 20 posts per user, 3 notification candidates for every other user,
-10 neighbours per creator and per post, with 25 posts per creator and a creator per 25 users.
+10 neighbours per creator and per post, with 25 posts per creator and a creator per 25 users. A
+table the export derives (reader_recent_posts) gets what it is derived from: 12 events per user
+over 30 days in staging.stg_events.
 The content is a deterministic function of the seed; another seed gives other tables.
 """
 
@@ -62,6 +64,22 @@ SHAPES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+# What a derived table is derived from: the events, the columns its query reads.
+EVENTS = (
+    "staging.stg_events",
+    "$users * 12",
+    {
+        "user_id": "s // 12 + 1",
+        "post_id": "(s * 7919 + $seed) % $posts + 1",
+        "creator_id": "((s * 7919 + $seed) % $posts) // 25 + 1",
+        "event_type": "['view', 'read', 'like', 'comment', 'share']"
+        "[CAST(hash(s, $seed, 10) % 5 AS INT) + 1]",
+        "event_at": "TIMESTAMP '2026-09-01' "
+        "+ to_seconds(CAST(hash(s, $seed, 11) % 2592000 AS INT))",
+    },
+)
+
+
 def write_synthetic_tables(
     conn: duckdb.DuckDBPyConnection,
     users: int,
@@ -74,7 +92,14 @@ def write_synthetic_tables(
     params = {"users": users, "creators": creators, "posts": creators * 25, "seed": seed}
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(WAREHOUSE_SCHEMA)}")
     sizes = {}
+    if any(spec.query is not None for spec in specs):
+        _write_events(conn, params)
     for spec in specs:
+        if spec.query is not None:
+            sizes[spec.name] = conn.execute(
+                f"SELECT count(*) FROM {spec.warehouse_table}"
+            ).fetchone()[0]
+            continue
         count, expressions = SHAPES[spec.name]
         values = {
             **expressions,
@@ -99,3 +124,13 @@ def write_synthetic_tables(
             f"SELECT count(*) FROM {quoted(WAREHOUSE_SCHEMA)}.{quoted(spec.name)}"
         ).fetchone()[0]
     return sizes
+
+
+def _write_events(conn: duckdb.DuckDBPyConnection, params: dict[str, int]) -> None:
+    table, count, expressions = EVENTS
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(table.split('.')[0])}")
+    select = ", ".join(f"{value} AS {quoted(name)}" for name, value in expressions.items())
+    used = {k: v for k, v in params.items() if f"${k}" in select + count}
+    conn.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM range({count}) AS t(s)", used
+    )

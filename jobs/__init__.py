@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.support.constants import RAW_EVENTS
+from assets.support.constants import RAW_EVENTS, SCORING_SHARDS_GROUP, SERVED_QUALITY
 from jobs.rollback import rollback_export
 
 ingest_events_job = dg.define_asset_job(
@@ -19,7 +19,11 @@ load_dimensions_job = dg.define_asset_job(
 
 build_all_job = dg.define_asset_job(
     name="build_all",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RAW_EVENTS),
+    selection=(
+        dg.AssetSelection.all()
+        - dg.AssetSelection.assets(RAW_EVENTS, SERVED_QUALITY)
+        - dg.AssetSelection.groups(SCORING_SHARDS_GROUP)
+    ),
     description=(
         "Everything downstream of the events in one run: dimension tables, dbt models and tests, "
         "models and their gates, indexes and recommendation tables (what `make demo` runs)."
@@ -30,8 +34,8 @@ refresh_job = dg.define_asset_job(
     name="refresh",
     selection=(
         dg.AssetSelection.all()
-        - dg.AssetSelection.assets(RAW_EVENTS)
-        - dg.AssetSelection.groups("models", "indexes")
+        - dg.AssetSelection.assets(RAW_EVENTS, SERVED_QUALITY)
+        - dg.AssetSelection.groups("models", "indexes", SCORING_SHARDS_GROUP)
     ),
     description=(
         "The daily refresh: dimension tables, dbt models and tests (with the drift check), and "
@@ -52,6 +56,15 @@ retrain_job = dg.define_asset_job(
     ),
 )
 
+score_served_job = dg.define_asset_job(
+    name="score_served",
+    selection=dg.AssetSelection.assets(SERVED_QUALITY),
+    description=(
+        "Judge one day's served lists by that day's reading (one partition per day), with the "
+        "check that compares it to the trailing days."
+    ),
+)
+
 export_job = dg.define_asset_job(
     name="export",
     selection=dg.AssetSelection.groups("exports"),
@@ -64,6 +77,7 @@ JOBS = [
     build_all_job,
     refresh_job,
     retrain_job,
+    score_served_job,
     export_job,
     rollback_export,
 ]
@@ -77,4 +91,12 @@ daily_refresh_schedule = dg.ScheduleDefinition(
     description="Every day at 04:00 UTC, after the previous day's events have landed.",
 )
 
-SCHEDULES = [daily_refresh_schedule]
+served_quality_schedule = dg.build_schedule_from_partitioned_job(
+    score_served_job,
+    hour_of_day=5,
+    # Stopped by default, as the refresh it follows: a deployment turns both on.
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Every day at 05:00 UTC, after the refresh: judges the previous day's lists.",
+)
+
+SCHEDULES = [daily_refresh_schedule, served_quality_schedule]

@@ -81,3 +81,64 @@ def trials_png(trials: pd.DataFrame, default_score: float, metric: str) -> bytes
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def served_quality_png(
+    history: pd.DataFrame, metrics: tuple[str, ...] = ("ndcg", "hit_rate")
+) -> bytes:
+    """One panel per metric across days (`day`): each served table (`table_name`) as a line, its
+    popularity baseline (`popularity_<metric>`) dashed in the same colour."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 2.4 * len(metrics)), dpi=100)
+    panels = figure.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
+    tables = sorted(history["table_name"].unique()) if not history.empty else []
+    for axes, metric in zip(panels, metrics, strict=True):
+        for i, table in enumerate(tables):
+            rows = history[history["table_name"] == table].sort_values("day")
+            days = pd.to_datetime(rows["day"])
+            color = f"C{i}"
+            axes.plot(days, rows[metric], marker="o", markersize=3, color=color, label=table)
+            axes.plot(
+                days,
+                rows[f"popularity_{metric}"],
+                linestyle="--",
+                linewidth=1,
+                color=color,
+                label=f"{table}: popularity",
+            )
+        axes.set_ylabel(metric, fontsize=8)
+        axes.grid(alpha=0.3)
+    if tables:
+        panels[0].legend(fontsize=7, loc="best")
+    else:
+        panels[0].text(0.5, 0.5, "no day scored yet", ha="center", transform=panels[0].transAxes)
+    panels[0].set_title("Served lists judged by their day's reading", fontsize=10)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def importances_png(
+    importances: pd.Series, title: str = "Feature importance (share of gain)"
+) -> bytes:
+    """Horizontal bars of each feature's importance (a Series indexed by feature), largest on
+    top."""
+    from matplotlib.figure import Figure
+
+    shown = importances.sort_values()
+    figure = Figure(figsize=(6, 0.22 * max(len(shown), 4) + 0.8), dpi=100)
+    axes = figure.subplots()
+    if shown.empty:
+        axes.text(0.5, 0.5, "no features", ha="center", transform=axes.transAxes)
+    else:
+        axes.barh(list(shown.index), shown.to_numpy(), color="tab:blue")
+    axes.tick_params(axis="y", labelsize=7)
+    axes.set_title(title, fontsize=10)
+    axes.grid(alpha=0.3, axis="x")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 if TYPE_CHECKING:
+    from recsys.models.tracking import TrackingConfig
     from recsys.quality.volume import VolumeRule
 
 N = TypeVar("N", int, float)
@@ -42,13 +43,24 @@ NEW_CREATOR_DAYS_VAR = "CREATOR_DISCOVERY_NEW_CREATOR_DAYS"
 FRESH_POST_DAYS_VAR = "CREATOR_DISCOVERY_FRESH_POST_DAYS"
 DRIFT_CURRENT_DAYS_VAR = "CREATOR_DISCOVERY_DRIFT_CURRENT_DAYS"
 DRIFT_REFERENCE_DAYS_VAR = "CREATOR_DISCOVERY_DRIFT_REFERENCE_DAYS"
+TASTE_DIVERGENCE_VAR = "CREATOR_DISCOVERY_TASTE_DIVERGENCE"
+TASTE_MAX_SHARE_INCREASE_VAR = "CREATOR_DISCOVERY_TASTE_MAX_SHARE_INCREASE"
+SERVED_QUALITY_TRAILING_DAYS_VAR = "CREATOR_DISCOVERY_SERVED_QUALITY_TRAILING_DAYS"
+SERVED_QUALITY_BAND_WIDTH_VAR = "CREATOR_DISCOVERY_SERVED_QUALITY_BAND_WIDTH"
 TUNING_TRIALS_VAR = "CREATOR_DISCOVERY_TUNING_TRIALS"
 TUNING_SECONDS_VAR = "CREATOR_DISCOVERY_TUNING_SECONDS"
+# Dagster's own name: `dagster` reads it too, so the Makefile, the CLI and the scripts agree.
+DAGSTER_HOME_VAR = "DAGSTER_HOME"
+DAGSTER_STORAGE_URL_VAR = "CREATOR_DISCOVERY_DAGSTER_STORAGE_URL"
+MLFLOW_TRACKING_URI_VAR = "CREATOR_DISCOVERY_MLFLOW_TRACKING_URI"
+SCORING_SHARDS_VAR = "CREATOR_DISCOVERY_SCORING_SHARDS"
+EXECUTOR_VAR = "CREATOR_DISCOVERY_EXECUTOR"
 # Not prefixed: `make ui` passes the same name as a make variable (UI_PORT=3001 make ui).
 UI_PORT_VAR = "UI_PORT"
 SERVE_HOST_VAR = "CREATOR_DISCOVERY_SERVE_HOST"
 SERVE_PORT_VAR = "CREATOR_DISCOVERY_SERVE_PORT"
 SERVE_RELOAD_SECONDS_VAR = "CREATOR_DISCOVERY_SERVE_RELOAD_SECONDS"
+READER_HISTORY_POSTS_VAR = "CREATOR_DISCOVERY_READER_HISTORY_POSTS"
 
 DEFAULT_EXPORT_PAUSE_SECONDS = 60.0
 DEFAULT_UI_PORT = 3000
@@ -57,9 +69,15 @@ DEFAULT_SERVE_HOST = "127.0.0.1"
 DEFAULT_SERVE_PORT = 8000
 # How often the service looks for a new search bundle and champion (never per request).
 DEFAULT_SERVE_RELOAD_SECONDS = 30.0
+# Each reader's latest posts opened, exported beside the recommendations (reader_recent_posts)
+# for the explorer's history: rows = readers x this, half of user_creators' 20 per reader.
+DEFAULT_READER_HISTORY_POSTS = 10
 # The ALS search (recsys/models/tuning.py): on the demo, 12 trials take 35-55 s on a 2-core box.
 DEFAULT_TUNING_TRIALS = 12
 DEFAULT_TUNING_SECONDS = 45.0
+# Train users the ALS search reads (a seeded sample above it): a narrow validation score, and trials
+# of seconds at the large scale (1M readers). The demo's 20k readers are all read.
+DEFAULT_TUNING_MAX_USERS = 50_000
 # The generator's first day: the demo's event partitions start here unless the landing zone (or the
 # setting) says earlier.
 DEFAULT_FIRST_EVENT_DAY = dt.date(2026, 9, 1)
@@ -85,6 +103,24 @@ DEFAULT_NEW_CREATOR_DAYS = 30
 DEFAULT_FRESH_POST_DAYS = 7.0
 DEFAULT_DRIFT_CURRENT_DAYS = 7
 DEFAULT_DRIFT_REFERENCE_DAYS = 14
+# Taste drift (recsys/monitoring/taste.py): a reader's topic mix moved when its Jensen-Shannon
+# divergence passes 0.2 bits; drift is that share 0.2 above the control's.
+DEFAULT_TASTE_DIVERGENCE = 0.2
+DEFAULT_TASTE_MAX_SHARE_INCREASE = 0.2
+# Served quality (recsys/monitoring/band.py): a day against the two weeks before it, failing
+# more than three spreads below their mean.
+DEFAULT_SERVED_QUALITY_TRAILING_DAYS = 14
+DEFAULT_SERVED_QUALITY_BAND_WIDTH = 3.0
+# The Dagster instance on PostgreSQL must use psycopg2: with a plain postgresql:// URL SQLAlchemy
+# 2.1 picks psycopg 3, and dagster-postgres then fails on `NOTIFY run_events, $1`.
+DAGSTER_STORAGE_SCHEME = "postgresql+psycopg2"
+# One shard: user_creators and user_posts are scored in one step (assets/recommendations.py).
+DEFAULT_SCORING_SHARDS = 1
+# How a run executes its steps: in one process (DuckDB admits one writer per file) or, on
+# Kubernetes, each step in its own pod (deploy/k8s, dagster-k8s from the `deploy` group).
+Executor = Literal["in_process", "k8s"]
+EXECUTORS: tuple[Executor, ...] = ("in_process", "k8s")
+DEFAULT_EXECUTOR: Executor = "in_process"
 PRODUCT_DB_FILE = "product.db"
 
 
@@ -108,6 +144,9 @@ class Settings:
     serve_reload_seconds: float = DEFAULT_SERVE_RELOAD_SECONDS
     """CREATOR_DISCOVERY_SERVE_RELOAD_SECONDS: how often the service polls for a new search
     bundle and the content champion."""
+    reader_history_posts: int = DEFAULT_READER_HISTORY_POSTS
+    """CREATOR_DISCOVERY_READER_HISTORY_POSTS: how many of each reader's latest opened posts the
+    export writes to reader_recent_posts (at least 1)."""
     first_event_day: dt.date | None = None
     """CREATOR_DISCOVERY_FIRST_EVENT_DAY: the first day of the event partitions. Unset: the earlier
     of DEFAULT_FIRST_EVENT_DAY and the landing zone's earliest day (`event_partitions_start`). Set,
@@ -149,11 +188,39 @@ class Settings:
     drift_reference_days: int = DEFAULT_DRIFT_REFERENCE_DAYS
     """CREATOR_DISCOVERY_DRIFT_REFERENCE_DAYS: feature drift's reference window, up to the day the
     champion was trained through."""
+    taste_divergence: float = DEFAULT_TASTE_DIVERGENCE
+    """CREATOR_DISCOVERY_TASTE_DIVERGENCE: the Jensen-Shannon divergence (bits) past which a
+    reader's topic mix moved between the drift windows (taste_drift)."""
+    taste_max_share_increase: float = DEFAULT_TASTE_MAX_SHARE_INCREASE
+    """CREATOR_DISCOVERY_TASTE_MAX_SHARE_INCREASE: taste_drift fails when the share of readers
+    whose mix moved exceeds the control's share by more than this."""
+    served_quality_trailing_days: int = DEFAULT_SERVED_QUALITY_TRAILING_DAYS
+    """CREATOR_DISCOVERY_SERVED_QUALITY_TRAILING_DAYS: the days before a scored day whose served
+    quality makes its band."""
+    served_quality_band_width: float = DEFAULT_SERVED_QUALITY_BAND_WIDTH
+    """CREATOR_DISCOVERY_SERVED_QUALITY_BAND_WIDTH: how many spreads below the trailing mean a
+    day's served quality may fall before its check fails."""
     tuning_trials: int = DEFAULT_TUNING_TRIALS
     """CREATOR_DISCOVERY_TUNING_TRIALS: trials of the ALS search (models/als_tuning); 0 turns
     tuning off and the holdout twin fits the defaults."""
     tuning_seconds: float = DEFAULT_TUNING_SECONDS
     """CREATOR_DISCOVERY_TUNING_SECONDS: no new trial starts after this many seconds."""
+    configured_dagster_home: Path | None = None
+    """DAGSTER_HOME when set; None: <data dir>/dagster_home (`dagster_home`)."""
+    dagster_storage_url: str | None = None
+    """CREATOR_DISCOVERY_DAGSTER_STORAGE_URL: the Dagster instance's runs, events and schedules
+    in PostgreSQL (`postgresql+psycopg2://user@host:port/db`); None: SQLite under DAGSTER_HOME."""
+    mlflow_tracking_uri: str | None = None
+    """CREATOR_DISCOVERY_MLFLOW_TRACKING_URI: MLflow's backend store (runs and registry), e.g.
+    `postgresql+psycopg2://user@host:port/db`; None: SQLite in `mlflow_dir`. Artifacts stay
+    under `mlflow_dir` either way."""
+    scoring_shards: int = DEFAULT_SCORING_SHARDS
+    """CREATOR_DISCOVERY_SCORING_SHARDS: user_creators and user_posts are scored in this many
+    user shards (`user_id % N`, assets/shards.py), each its own partition and Parquet part; 1
+    scores every user in one step."""
+    executor: Executor = DEFAULT_EXECUTOR
+    """CREATOR_DISCOVERY_EXECUTOR: `in_process` (every step of a run in one process) or `k8s`
+    (each step a Kubernetes pod; needs the `deploy` dependency group)."""
 
     @property
     def truth_dir(self) -> Path:
@@ -184,6 +251,38 @@ class Settings:
     def bench_dir(self) -> Path:
         """Working folders of the benchmarks (bench/)."""
         return self.data_dir / "bench"
+
+    @property
+    def explorer_url(self) -> str:
+        """The explorer page of the service (`make serve`) as a browser on this machine reaches
+        it: a wildcard bind address is reached on loopback."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(
+            self.serve_host, self.serve_host
+        )
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.serve_port}/explore"
+
+    @property
+    def shards_dir(self) -> Path:
+        """The user shards' Parquet parts of the scored tables (recsys/serving/shards.py)."""
+        return self.data_dir / "shards"
+
+    @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance's folder: DAGSTER_HOME, else <data dir>/dagster_home."""
+        return self.configured_dagster_home or self.data_dir / "dagster_home"
+
+    @property
+    def mlflow_tracking(self) -> TrackingConfig:
+        """Where runs and the registry live: the configured store, else SQLite in `mlflow_dir`;
+        artifacts under `mlflow_dir`/artifacts either way."""
+        from recsys.models.tracking import TrackingConfig
+
+        local = TrackingConfig.local(self.mlflow_dir)
+        if self.mlflow_tracking_uri is None:
+            return local
+        return TrackingConfig(self.mlflow_tracking_uri, local.artifact_root)
 
     @property
     def product_db_url(self) -> str:
@@ -255,6 +354,10 @@ class Settings:
             serve_reload_seconds=_number(
                 env, SERVE_RELOAD_SECONDS_VAR, float, DEFAULT_SERVE_RELOAD_SECONDS
             ),
+            reader_history_posts=_at_least_one(
+                _number(env, READER_HISTORY_POSTS_VAR, int, DEFAULT_READER_HISTORY_POSTS),
+                READER_HISTORY_POSTS_VAR,
+            ),
             first_event_day=_date(env, FIRST_EVENT_DAY_VAR),
             volume_window_days=_number(
                 env, VOLUME_WINDOW_DAYS_VAR, int, DEFAULT_VOLUME_WINDOW_DAYS
@@ -281,8 +384,25 @@ class Settings:
             drift_reference_days=_number(
                 env, DRIFT_REFERENCE_DAYS_VAR, int, DEFAULT_DRIFT_REFERENCE_DAYS
             ),
+            taste_divergence=_number(env, TASTE_DIVERGENCE_VAR, float, DEFAULT_TASTE_DIVERGENCE),
+            taste_max_share_increase=_number(
+                env, TASTE_MAX_SHARE_INCREASE_VAR, float, DEFAULT_TASTE_MAX_SHARE_INCREASE
+            ),
+            served_quality_trailing_days=_number(
+                env, SERVED_QUALITY_TRAILING_DAYS_VAR, int, DEFAULT_SERVED_QUALITY_TRAILING_DAYS
+            ),
+            served_quality_band_width=_number(
+                env, SERVED_QUALITY_BAND_WIDTH_VAR, float, DEFAULT_SERVED_QUALITY_BAND_WIDTH
+            ),
             tuning_trials=_number(env, TUNING_TRIALS_VAR, int, DEFAULT_TUNING_TRIALS),
             tuning_seconds=_number(env, TUNING_SECONDS_VAR, float, DEFAULT_TUNING_SECONDS),
+            configured_dagster_home=_path(env, DAGSTER_HOME_VAR),
+            dagster_storage_url=_dagster_storage_url(env),
+            mlflow_tracking_uri=env.get(MLFLOW_TRACKING_URI_VAR) or None,
+            scoring_shards=_at_least_one(
+                _number(env, SCORING_SHARDS_VAR, int, DEFAULT_SCORING_SHARDS), SCORING_SHARDS_VAR
+            ),
+            executor=_choice(env, EXECUTOR_VAR, EXECUTORS, DEFAULT_EXECUTOR),
         )
 
 
@@ -303,6 +423,40 @@ def _number(env: Mapping[str, str], name: str, kind: type[N], default: N) -> N:
     except ValueError:
         expected = "a whole number" if kind is int else "a number"
         raise ValueError(f"{name}={text!r}: expected {expected}") from None
+
+
+def _at_least_one(value: int, name: str) -> int:
+    if value < 1:
+        raise ValueError(f"{name}={value}: expected a whole number of at least 1")
+    return value
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    text = env.get(name)
+    return Path(text).resolve() if text else None
+
+
+def _dagster_storage_url(env: Mapping[str, str]) -> str | None:
+    """The instance's PostgreSQL URL; a URL that would reach psycopg 3 is refused, naming the one
+    to write instead (password masked: the message may end up in a log)."""
+    from recsys.publish.export.target import mask_url
+
+    url = env.get(DAGSTER_STORAGE_URL_VAR)
+    if not url:
+        return None
+    scheme, separator, rest = url.partition("://")
+    if scheme == DAGSTER_STORAGE_SCHEME:
+        return url
+    if separator and scheme.split("+")[0] in ("postgresql", "postgres"):
+        raise ValueError(
+            f"{DAGSTER_STORAGE_URL_VAR}: write {mask_url(f'{DAGSTER_STORAGE_SCHEME}://{rest}')}; "
+            f"{scheme}:// connects through psycopg 3 (SQLAlchemy 2.1's choice), on which "
+            "dagster-postgres fails (`NOTIFY run_events, $1`)"
+        )
+    raise ValueError(
+        f"{DAGSTER_STORAGE_URL_VAR}: expected a PostgreSQL URL "
+        f"{DAGSTER_STORAGE_SCHEME}://user[:password]@host:port/database, not {mask_url(url)!r}"
+    )
 
 
 def _date(env: Mapping[str, str], name: str) -> dt.date | None:

@@ -1,5 +1,5 @@
-"""Dagster resources: warehouse, landing zone, history rules, model store, MLflow and the product
-database.
+"""Dagster resources: warehouse, landing zone, history rules, model store, MLflow, the product
+database and the scoring shards' parts.
 
 Each is built in definitions.py from recsys.settings.Settings, the one reader of the environment.
 """
@@ -9,6 +9,7 @@ from resources.landing_zone import LandingZone
 from resources.mlflow_tracking import MlflowTracking
 from resources.model_store import ModelStore
 from resources.product_database import ProductDatabase
+from resources.scoring_shards import ScoringShards
 from resources.warehouse import Warehouse
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "MlflowTracking",
     "ModelStore",
     "ProductDatabase",
+    "ScoringShards",
     "Warehouse",
 ]

@@ -35,6 +35,11 @@ class History(dg.ConfigurableResource):
     fresh_post_days: float = _DEFAULTS.fresh_post_days
     drift_current_days: int = _DEFAULTS.drift_current_days
     drift_reference_days: int = _DEFAULTS.drift_reference_days
+    taste_divergence: float = _DEFAULTS.taste_divergence
+    taste_max_share_increase: float = _DEFAULTS.taste_max_share_increase
+    served_quality_trailing_days: int = _DEFAULTS.served_quality_trailing_days
+    served_quality_band_width: float = _DEFAULTS.served_quality_band_width
+    reader_history_posts: int = _DEFAULTS.reader_history_posts
 
     @classmethod
     def from_settings(cls, settings: Settings) -> History:

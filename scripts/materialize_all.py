@@ -28,6 +28,7 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 HEADLINE_METADATA = (
     "model_version",
     "ndcg_at_10",
+    "als_ndcg_at_10",
     "popularity_ndcg_at_10",
     "oracle_ndcg_at_10",
     "category_agreement_at_10",
@@ -101,6 +102,30 @@ def _product_database(settings: Settings) -> str:
     return mask_url(settings.product_db_url)
 
 
+def ranker_lines(
+    latest: dict[str, dg.AssetMaterialization], checks: list[dg.AssetCheckEvaluation]
+) -> list[str]:
+    """The ranker's holdout nDCG@10 beside ALS alone's, its gate's verdict, and the order
+    user_creators was written in."""
+    ranker = latest.get("models/ranker")
+    if ranker is None:
+        return []
+    figures = ranker.metadata
+    if "ndcg_at_10" not in figures:
+        return [f"Ranker: none trained ({figures['reason'].value})"]
+    lines = [
+        "Ranker vs ALS alone, holdout nDCG@10: "
+        f"{figures['ndcg_at_10'].value:.4f} vs {figures['als_ndcg_at_10'].value:.4f}"
+    ]
+    gates = [check for check in checks if check.check_name == "ranker_quality_gate"]
+    if gates:
+        lines.append(f"  gate: {gates[-1].metadata['reason'].value}")
+    table = latest.get("recommendations/user_creators")
+    if table is not None and "order" in table.metadata:
+        lines.append(f"  user_creators: {table.metadata['order'].value}")
+    return lines
+
+
 def summarize(results: list[dg.ExecuteInProcessResult], settings: Settings) -> str:
     latest: dict[str, dg.AssetMaterialization] = {}
     partitions: dict[str, int] = {}
@@ -133,6 +158,7 @@ def summarize(results: list[dg.ExecuteInProcessResult], settings: Settings) -> s
     for check in failed:
         severity = "warning" if check.severity == dg.AssetCheckSeverity.WARN else "error"
         lines.append(f"  {severity}: {check.asset_key.to_user_string()}:{check.check_name}")
+    lines.extend(ranker_lines(latest, checks))
     lines.append(f"Warehouse: {settings.warehouse_path}")
     lines.append(f"Landing zone: {settings.landing_dir}")
     lines.append(f"Analysts' snapshot: {settings.analytics_dir / 'current'} (`make sql`)")

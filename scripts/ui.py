@@ -4,7 +4,8 @@
 workers can be stopped as one group if it does not shut them down itself within the grace period.
 
 Usage: python -m scripts.ui [--port 3000] [--workspace workspace.yaml] [--grace 30]
-(the port defaults to UI_PORT, else 3000)
+(the port defaults to UI_PORT, else 3000; the instance is DAGSTER_HOME, else data/dagster_home,
+its dagster.yaml written from the settings first: resources/instance.py)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from recsys.settings import Settings, child_env
+from recsys.settings import DAGSTER_HOME_VAR, Settings, child_env
 
 HOST = "127.0.0.1"
 POLL_SECONDS = 0.5
@@ -88,8 +89,15 @@ def run(port: int, workspace: str, grace: float) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
 
+    # Here rather than at the top: resources import Dagster, which --help does not need.
+    from resources.instance import write_instance_config
+
+    settings = Settings.from_env()
+    # The instance's storage follows the settings (SQLite, or PostgreSQL when configured).
+    write_instance_config(settings)
     # dagster-dbt runs `dbt` by name: the venv's bin must be on PATH even without `uv run`.
     env = child_env(path_first=Path(sys.executable).parent)
+    env[DAGSTER_HOME_VAR] = str(settings.dagster_home)
     dev = subprocess.Popen(dagster_dev_command(port, workspace), env=env, process_group=0)
     print(f"Starting the Dagster UI and daemon (pid {dev.pid}): {url}", flush=True)
     announced = False

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from recsys.models.tracking import CHAMPION, TrackingConfig
 from recsys.serving.search.engine import SearchBundle, current_bundle_folder, load_search_bundle
+from service.embedder import Embedded, QueryEmbedder, UnsupportedPipeline
 
 CONTENT_MODEL_NAME = "creator-discovery-content"
 
@@ -36,11 +37,26 @@ class Served:
     """post_id -> (creator_id, title)"""
     creators: dict[int, tuple[str, str]]
     """creator_id -> (name, category)"""
+    embedder: QueryEmbedder | None = None
+    """The content model's embedding without scikit-learn's per-call cost; None: the model is
+    not the pipeline it reproduces, and the model embeds."""
+
+    def embed(self, text: str) -> Embedded:
+        """The content model's vector of `text` and the words it does not know."""
+        if self.embedder is not None:
+            return self.embedder.embed(text)
+        model = self.bundle.content_model
+        return Embedded(model.embed([text])[0], model.unknown_words(text))
 
     @classmethod
     def of(cls, bundle: SearchBundle, folder: Path) -> Served:
         posts = bundle.posts
         creators = bundle.creators
+        try:
+            embedder = QueryEmbedder(bundle.content_model)
+        except UnsupportedPipeline as error:
+            log.warning("the content model embeds each query itself (slower): %s", error)
+            embedder = None
         return cls(
             bundle,
             folder,
@@ -63,6 +79,7 @@ class Served:
                     strict=True,
                 )
             ),
+            embedder,
         )
 
 

@@ -1,7 +1,7 @@
 """Read-only access to the product database the export writes (SQLite or PostgreSQL).
 
 Each request reads inside one read transaction, so every row it returns comes from one export
-version: the export swaps all five tables in one transaction (recsys/publish/export/). A
+version: the export swaps all its tables in one transaction (recsys/publish/export/). A
 connection lives as long as its thread: a long-lived SQLite connection sees the rename swap on
 its next statement, so a new export version is served from the next request without a restart.
 Queries are parameterized; table names come from recsys/publish/export/tables.py only.
@@ -35,7 +35,13 @@ class Reader:
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple]:
         statement = sql.format(p=self._placeholder, s=self._prefix)
-        return list(self._conn.execute(statement, params).fetchall())
+        try:
+            return list(self._conn.execute(statement, params).fetchall())
+        except Exception as error:
+            if _names_a_missing_table(error):
+                # A database exported before the table existed: the next export brings it.
+                raise DatabaseUnavailable(f"the product database lacks a table: {error}") from None
+            raise
 
     def live_version(self) -> int:
         """The export version live in this transaction (the export log's latest live entry)."""
@@ -48,6 +54,12 @@ class Reader:
         if not found:
             raise DatabaseUnavailable("the product database holds no export yet")
         return int(found[0][0])
+
+
+def _names_a_missing_table(error: Exception) -> bool:
+    if isinstance(error, sqlite3.OperationalError):
+        return str(error).startswith("no such table")
+    return type(error).__name__ == "UndefinedTable"  # psycopg.errors, imported only for PostgreSQL
 
 
 class ProductDatabase:

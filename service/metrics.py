@@ -54,6 +54,8 @@ class MetricsMiddleware:
     def __init__(self, app: Any, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # labels() validates and looks the child up under a lock on every call: keep each one.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -72,5 +74,13 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             endpoint = getattr(route, "path", None) or "unmatched"
-            self.metrics.requests.labels(endpoint, scope["method"], str(status[0])).inc()
-            self.metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
+            key = (endpoint, scope["method"], status[0])
+            children = self._children.get(key)
+            if children is None:
+                children = (
+                    self.metrics.requests.labels(endpoint, scope["method"], str(status[0])),
+                    self.metrics.latency.labels(endpoint),
+                )
+                self._children[key] = children
+            children[0].inc()
+            children[1].observe(time.perf_counter() - started)

@@ -1,8 +1,18 @@
-"""The service's response bodies (Pydantic): what the OpenAPI page documents."""
+"""The service's response bodies (Pydantic): what the OpenAPI page documents.
+
+The lookup endpoints answer in well under a millisecond, so building a model per item and
+validating it would cost more than the lookup: they build the same bodies as plain dicts (`Body`,
+with the builders below) and serialize them once. tests/service/test_api.py validates every
+answer against its model, so the two cannot drift apart.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
+
+Body = dict[str, Any]
 
 
 class CreatorItem(BaseModel):
@@ -15,25 +25,26 @@ class CreatorItem(BaseModel):
     model_version: int | None = None
 
 
-def named_creator(
+def creator_item(
     creator_id: int,
     rank: int,
     score: float,
     names: dict[int, tuple[str, str]],
     source: str | None = None,
     model_version: int | None = None,
-) -> CreatorItem:
-    """A creator row with its name and category from the served bundle, when it knows them."""
+) -> Body:
+    """A CreatorItem, with the creator's name and category from the served bundle when it knows
+    them."""
     name, category = names.get(creator_id, (None, None))
-    return CreatorItem(
-        creator_id=creator_id,
-        rank=rank,
-        score=score,
-        name=name,
-        category=category,
-        source=source,
-        model_version=model_version,
-    )
+    return {
+        "creator_id": creator_id,
+        "rank": rank,
+        "score": score,
+        "name": name,
+        "category": category,
+        "source": source,
+        "model_version": model_version,
+    }
 
 
 class PostItem(BaseModel):
@@ -44,6 +55,29 @@ class PostItem(BaseModel):
     title: str | None = None
     source: str | None = None
     model_version: int | None = None
+
+
+def post_item(
+    post_id: int,
+    rank: int,
+    score: float,
+    titles: dict[int, tuple[int, str]],
+    source: str | None = None,
+    model_version: int | None = None,
+    creator_id: int | None = None,
+) -> Body:
+    """A PostItem, with the post's title (and creator, unless given) from the served bundle when
+    it knows them."""
+    known_creator, title = titles.get(post_id, (None, None))
+    return {
+        "post_id": post_id,
+        "rank": rank,
+        "score": score,
+        "creator_id": known_creator if creator_id is None else creator_id,
+        "title": title,
+        "source": source,
+        "model_version": model_version,
+    }
 
 
 class ReaderCreators(BaseModel):
@@ -58,6 +92,21 @@ class ReaderPosts(BaseModel):
     export_version: int
     fallback: bool = Field(description="true: the reader is unknown, popular-and-fresh served")
     items: list[PostItem]
+
+
+class OpenedPost(BaseModel):
+    post_id: int
+    rank: int = Field(description="1: the post the reader opened last")
+    creator_id: int
+    opened_at: str = Field(description="the reader's last event on the post (UTC, ISO 8601)")
+    event_types: list[str] = Field(description="every kind of event the reader had on it")
+    title: str | None = None
+
+
+class ReaderRecentPosts(BaseModel):
+    user_id: int
+    export_version: int
+    items: list[OpenedPost]
 
 
 class SimilarCreators(BaseModel):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from fastapi import Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic_core import to_json
 
 from recsys.serving.user_tables import SOURCE_FALLBACK
 from service.champions import Champions, Served
@@ -69,12 +70,9 @@ class ServiceState:
         return found, version
 
 
-def as_json(body: BaseModel) -> Response:
-    """The model as JSON, serialized once by pydantic-core: FastAPI's own path (validate against
-    response_model, then jsonable_encoder and json.dumps) costs more than the lookup itself. The
-    route still declares response_model, for the OpenAPI page."""
-    return Response(body.model_dump_json(), media_type="application/json")
-
-
-def service_state(request: Request) -> ServiceState:
-    return request.app.state.service
+def as_json(body: Mapping[str, Any]) -> Response:
+    """A body of plain values (service/schemas.py) as JSON, serialized once by pydantic-core:
+    FastAPI's own path (validate against response_model, then jsonable_encoder and json.dumps)
+    costs more than the lookup itself. The route still declares response_model, for the OpenAPI
+    page."""
+    return Response(to_json(body), media_type="application/json")

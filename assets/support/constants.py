@@ -7,6 +7,10 @@ import dagster as dg
 OWNER = "team:discovery"
 
 RAW_EVENTS = dg.AssetKey(["raw", "events"])
+# Partitioned by the day it judges: jobs over unpartitioned assets leave it out.
+SERVED_QUALITY = dg.AssetKey(["monitoring", "served_quality"])
+# Partitioned by user shard (assets/shards.py, when scoring is sharded): likewise left out.
+SCORING_SHARDS_GROUP = "scoring_shards"
 
 
 def event_partitions(first_event_day: dt.date) -> dg.DailyPartitionsDefinition:

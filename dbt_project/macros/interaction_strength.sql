@@ -17,7 +17,7 @@
 
 {#- Age of an event in (fractional) days as of `as_of`. -#}
 {% macro age_days(event_at_column, as_of) -%}
-    (epoch({{ as_of }}) - epoch({{ event_at_column }})) / 86400.0
+    ({{ epoch_seconds(as_of) }} - {{ epoch_seconds(event_at_column) }}) / 86400.0
 {%- endmacro %}
 
 {#-

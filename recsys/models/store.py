@@ -11,6 +11,8 @@ Layout under the root (data/models):
     content/model/content_model.*         the content pipeline and its sidecar (logged to MLflow)
     content/model/{post,creator}_embeddings.npz
     content/latest.json                   hand-off to the content gate: registered version
+    ranker/{holdout,serving}/model/       the ranker's twin and serving boosters (logged to MLflow)
+    ranker/latest.json                    hand-off to the ranker gate: the version judged last
     indexes/{posts,creators}.*            Annoy indexes, and .model_version: the version built from
     search/                               the bundle `python -m recsys.serving.search` reads
     drift/<as of>/drift-<as of>.html      Evidently reports, one folder each
@@ -50,6 +52,7 @@ WRITERS = {
     ("als", "holdout"): "models/als_holdout",
     ("als", "serving"): "models/als_model",
     ("content",): "models/content_model",
+    ("ranker",): "models/ranker",
     ("indexes", "posts"): "indexes/post_index",
     ("indexes", "creators"): "indexes/creator_index",
 }
@@ -96,6 +99,15 @@ class ContentHandoff:
     """From the content model to its gate: the version it registered."""
 
     version: int
+
+
+@dataclass(frozen=True)
+class RankerHandoff:
+    """From the ranker to its gate: the version it registered, or None with the reason when it
+    trained nothing."""
+
+    version: int | None
+    reason: str = ""
 
 
 class ArtifactStore:
@@ -168,6 +180,20 @@ class ArtifactStore:
 
     def read_content_handoff(self) -> ContentHandoff:
         return ContentHandoff(int(self._read_handoff(("content",))["version"]))
+
+    # The ranker.
+
+    def ranker_model_dir(self, role: AlsRole) -> Path:
+        """The folder of the ranker in `role` (holdout twin or serving), as logged to MLflow."""
+        return self._folder("ranker", role, MODEL_DIR)
+
+    def write_ranker_handoff(self, handoff: RankerHandoff) -> None:
+        self._write_handoff(("ranker",), asdict(handoff))
+
+    def read_ranker_handoff(self) -> RankerHandoff:
+        record = self._read_handoff(("ranker",))
+        version = record["version"]
+        return RankerHandoff(None if version is None else int(version), record.get("reason", ""))
 
     # Indexes, the search bundle, drift reports.
 

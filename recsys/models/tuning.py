@@ -26,7 +26,12 @@ import pandas as pd
 from recsys.models.als import AlsParams, fit_als, recommend
 from recsys.models.evaluation import K, holdout_relevance, ndcg_at_k
 from recsys.models.interactions import build_matrix
-from recsys.settings import DEFAULT_TUNING_SECONDS, DEFAULT_TUNING_TRIALS, PROJECT_ROOT
+from recsys.settings import (
+    DEFAULT_TUNING_MAX_USERS,
+    DEFAULT_TUNING_SECONDS,
+    DEFAULT_TUNING_TRIALS,
+    PROJECT_ROOT,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -65,6 +70,12 @@ WITH train AS (
     SELECT user_id, creator_id, last_event_at,
            coalesce(cutoff_at, (SELECT max(event_at) FROM staging.stg_events)) AS as_of_at
     FROM marts.interactions_train
+    WHERE user_id IN (
+        -- A seeded sample of the train users (all of them up to the cap): the search's cost and
+        -- memory stay bounded at any scale; hash() orders the users the same way on every run.
+        SELECT user_id FROM (SELECT DISTINCT user_id FROM marts.interactions_train)
+        ORDER BY hash(user_id, $seed), user_id LIMIT $max_users
+    )
 )
 SELECT e.user_id, e.creator_id, e.event_type,
        date_trunc('day', e.event_at) AS event_day,
@@ -84,6 +95,18 @@ SELECT user_id, creator_id, event_type,
        avg(epoch(event_at)) AS mean_epoch,
        (SELECT epoch(max(event_at)) FROM staging.stg_events) AS as_of_epoch
 FROM staging.stg_events
+GROUP BY ALL
+"""
+# pair_strength over either aggregate, in the warehouse: the serving and holdout fits restrengthen
+# every pair (43M events at the large scale), which as a pandas aggregate took over 10 GB.
+WAREHOUSE_STRENGTH_SQL = """
+WITH aggregate AS ({aggregate}),
+weights(event_type, weight) AS (SELECT unnest($event_types), unnest($event_weights))
+SELECT a.user_id, a.creator_id,
+       sum(a.n_events * coalesce(w.weight, 0.0)
+           * pow(0.5, (a.as_of_epoch - a.mean_epoch) / {seconds_per_day} / $half_life_days))
+           AS strength
+FROM aggregate AS a LEFT JOIN weights AS w USING (event_type)
 GROUP BY ALL
 """
 AGGREGATE_ORDER = ["user_id", "creator_id", "event_type", "event_day"]
@@ -119,13 +142,14 @@ class TunedConfig:
 
 @dataclass(frozen=True)
 class SearchBudget:
-    """How much searching: trials (0 turns tuning off), seconds, the sampler's seed and the days
-    of train held out as validation."""
+    """How much searching: trials (0 turns tuning off), seconds, the sampler's seed, the days
+    of train held out as validation and the most train users read (a seeded sample above it)."""
 
     trials: int = DEFAULT_TUNING_TRIALS
     timeout_seconds: float = DEFAULT_TUNING_SECONDS
     seed: int = 7
     validation_days: int = DEFAULT_VALIDATION_DAYS
+    max_users: int = DEFAULT_TUNING_MAX_USERS
 
 
 @dataclass(frozen=True)
@@ -175,11 +199,33 @@ class ValidationSplit:
     span_days: float
 
 
-def read_event_aggregate(conn: duckdb.DuckDBPyConnection, train_only: bool) -> pd.DataFrame:
-    """The (user, creator, event type, day) aggregate of the train events, or of every event."""
-    frame = conn.execute(TRAIN_AGGREGATE_SQL if train_only else ALL_AGGREGATE_SQL).df()
+def read_event_aggregate(
+    conn: duckdb.DuckDBPyConnection, max_users: int | None = None, seed: int = 7
+) -> pd.DataFrame:
+    """The (user, creator, event type, day) aggregate of the train events of at most `max_users`
+    users (a sample seeded by `seed`; every user when None or when there are fewer)."""
+    # DuckDB reads LIMIT NULL as no limit.
+    frame = conn.execute(TRAIN_AGGREGATE_SQL, {"seed": seed, "max_users": max_users}).df()
     # A stable row order, so the strength sums (and fits on them) repeat bit for bit.
     return frame.sort_values(AGGREGATE_ORDER, kind="stable").reset_index(drop=True)
+
+
+def warehouse_pair_strength(
+    conn: duckdb.DuckDBPyConnection, train_only: bool, weighting: Weighting
+) -> pd.DataFrame:
+    """user_id, creator_id, strength of every train pair (or every pair), as pair_strength
+    computes it over the event aggregate, summed in the warehouse."""
+    aggregate = TRAIN_AGGREGATE_SQL if train_only else ALL_AGGREGATE_SQL
+    sql = WAREHOUSE_STRENGTH_SQL.format(aggregate=aggregate, seconds_per_day=SECONDS_PER_DAY)
+    types = list(weighting.event_weights)
+    values = {
+        "event_types": types,
+        "event_weights": [float(weighting.event_weights[t]) for t in types],
+        "half_life_days": float(weighting.half_life_days),
+    }
+    if train_only:
+        values |= {"seed": 0, "max_users": None}
+    return conn.execute(sql, values).df()
 
 
 def pair_strength(aggregate: pd.DataFrame, weighting: Weighting) -> pd.DataFrame:
@@ -317,15 +363,16 @@ _SEARCHED = ("factors", "regularization", "iterations", "alpha")
 
 def restrengthened(
     frame: pd.DataFrame,
-    aggregate: pd.DataFrame,
+    conn: duckdb.DuckDBPyConnection,
+    train_only: bool,
     half_life_days: float,
     project_dir: Path = DBT_PROJECT_DIR,
 ) -> pd.DataFrame:
     """`frame` (user_id, creator_id, strength, ...) with each pair's strength recomputed from the
-    event aggregate at `half_life_days` (dbt's event weights), decayed as of the same time dbt
-    decays it (the aggregate's as_of_epoch)."""
+    train events (or every event) at `half_life_days` (dbt's event weights), decayed as of the
+    same time dbt decays it."""
     weighting = replace(Weighting.from_dbt_project(project_dir), half_life_days=half_life_days)
-    strength = pair_strength(aggregate, weighting)
+    strength = warehouse_pair_strength(conn, train_only, weighting)
     merged = frame.drop(columns="strength").merge(
         strength, on=["user_id", "creator_id"], how="left", validate="one_to_one"
     )
@@ -385,7 +432,7 @@ def run_search(
             False, reason, _flat(TunedConfig(defaults, weighting.half_life_days)), math.nan,
             math.nan, pd.DataFrame(), 0, 0.0, "", None,
         )  # fmt: skip
-    aggregate = read_event_aggregate(conn, train_only=True)
+    aggregate = read_event_aggregate(conn, budget.max_users, budget.seed)
     setup = asdict(budget) | {"defaults": asdict(defaults), "weighting": asdict(weighting)}
     code = f"{ALS_CODE_VERSION}+{TUNING_CODE_VERSION}"
     tags = {"role": "tuning", FINGERPRINT_TAG: fingerprint(aggregate, setup, code)}

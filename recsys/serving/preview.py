@@ -1,7 +1,9 @@
-"""A few rows of a table as a markdown table: what a person checks at a glance in the UI."""
+"""A few rows of a table as a markdown table: what a person checks at a glance in the UI, each
+row's subject (reader, creator, post) linking to its page in the service's explorer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -14,6 +16,8 @@ if TYPE_CHECKING:
 MAX_CELL = 60
 PREVIEW_SUBJECTS = 3
 PREVIEW_RANKS = 5
+# The explorer's page (service/routes/explore.py) for each kind of subject.
+EXPLORER_PAGES = {"user_id": "readers", "creator_id": "creators", "post_id": "posts"}
 
 # What each recommendation table's preview shows: names and titles, not ids. Each entry is the
 # subject column and a SELECT over the table aliased `t`.
@@ -50,24 +54,49 @@ PREVIEWS = {
 }
 
 
+@dataclass(frozen=True)
+class Link:
+    """A markdown table cell that links `text` to `url`."""
+
+    text: str
+    url: str
+
+
+def explorer_link(explorer_url: str, subject: str, subject_id: int) -> str:
+    """The explorer page of a reader (`user_id`), creator (`creator_id`) or post (`post_id`)."""
+    return f"{explorer_url.rstrip('/')}/{EXPLORER_PAGES[subject]}/{int(subject_id)}"
+
+
 def table_preview(
     conn: duckdb.DuckDBPyConnection,
     schema: str,
     name: str,
     subjects: int = PREVIEW_SUBJECTS,
     ranks: int = PREVIEW_RANKS,
+    explorer_url: str | None = None,
 ) -> str:
     """The top `ranks` rows of the first `subjects` subjects (by id) of a recommendation table,
-    by name and title, as a markdown table.
+    by name and title, as a markdown table. With `explorer_url` (Settings.explorer_url), each
+    row's first cell links to its subject's page in the explorer.
     """
     subject, select = PREVIEWS[name]
     table = checked_table(f"{schema}.{name}")
     first = f"SELECT DISTINCT {subject} FROM {table} ORDER BY {subject} LIMIT {int(subjects)}"
+    # Every preview SELECT starts with SELECT: the subject's id rides along for the links.
+    with_id = select.format(table=table).replace(
+        "SELECT ", f"SELECT t.{subject} AS _subject_id, ", 1
+    )
     rows = conn.execute(
-        f"{select.format(table=table)} WHERE t.{subject} IN ({first}) AND t.rank <= ? "
-        f"ORDER BY t.{subject}, t.rank",
+        f"{with_id} WHERE t.{subject} IN ({first}) AND t.rank <= ? ORDER BY t.{subject}, t.rank",
         [ranks],
     ).df()
+    subject_ids = rows.pop("_subject_id")
+    if explorer_url is not None:
+        shown = rows.columns[0]
+        rows[shown] = [
+            Link(str(text), explorer_link(explorer_url, subject, subject_id))
+            for text, subject_id in zip(rows[shown], subject_ids, strict=True)
+        ]
     return markdown_table(rows)
 
 
@@ -84,5 +113,8 @@ def markdown_table(frame: pd.DataFrame) -> str:
 def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
+    if isinstance(value, Link):
+        text = _cell(value.text).replace("[", "\\[").replace("]", "\\]")
+        return f"[{text}]({value.url})"
     text = str(value).replace("|", "\\|").replace("\n", " ")
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"

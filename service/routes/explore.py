@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from recsys.serving.user_tables import SOURCE_FALLBACK
+from service.db import DatabaseUnavailable
 from service.errors import NotFound
 from service.routes import readers, search, similar
-from service.routes.params import State
+from service.routes.params import state_of
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 SAMPLE_READERS = 6
@@ -22,7 +23,8 @@ router = APIRouter(prefix="/explore", include_in_schema=False)
 
 
 @router.get("", response_class=HTMLResponse)
-async def index(request: Request, state: State) -> Response:
+async def index(request: Request) -> Response:
+    state = state_of(request)
     with state.db.read() as reader:
         version = reader.live_version()
         known = reader.rows(
@@ -51,11 +53,17 @@ async def pick_reader(user_id: Annotated[int, Query()]) -> RedirectResponse:
 
 
 @router.get("/readers/{user_id}", response_class=HTMLResponse)
-async def reader_page(request: Request, user_id: int, state: State) -> Response:
+async def reader_page(request: Request, user_id: int) -> Response:
+    state = state_of(request)
     creators = readers.creators_of(state, user_id, PAGE_K)
     feed = readers.posts_of(state, "user_posts", user_id, PAGE_K)
     notifications = readers.posts_of(state, "notification_candidates", user_id, PAGE_K)
+    try:
+        opened = readers.recent_posts_of(state, user_id, PAGE_K)
+    except DatabaseUnavailable:  # exported before reader_recent_posts existed
+        opened = None
     history = request.app.state.history.reader(user_id)
+    served = state.champions.served
     return TEMPLATES.TemplateResponse(
         request,
         "reader.html",
@@ -64,13 +72,16 @@ async def reader_page(request: Request, user_id: int, state: State) -> Response:
             "creators": creators,
             "feed": feed,
             "notifications": notifications,
+            "opened": opened,
+            "known_creators": served.creators if served else {},
             "history": history,
         },
     )
 
 
 @router.get("/creators/{creator_id}", response_class=HTMLResponse)
-async def creator_page(request: Request, creator_id: int, state: State) -> Response:
+async def creator_page(request: Request, creator_id: int) -> Response:
+    state = state_of(request)
     try:
         neighbours = similar.creators_like(state, creator_id, PAGE_K)
     except NotFound as error:
@@ -91,7 +102,8 @@ async def creator_page(request: Request, creator_id: int, state: State) -> Respo
 
 
 @router.get("/posts/{post_id}", response_class=HTMLResponse)
-async def post_page(request: Request, post_id: int, state: State) -> Response:
+async def post_page(request: Request, post_id: int) -> Response:
+    state = state_of(request)
     try:
         neighbours = similar.posts_like(state, post_id, PAGE_K)
     except NotFound as error:
@@ -106,9 +118,8 @@ async def post_page(request: Request, post_id: int, state: State) -> Response:
 
 
 @router.get("/search", response_class=HTMLResponse)
-async def search_page(
-    request: Request, state: State, q: Annotated[str, Query(max_length=500)] = ""
-) -> Response:
+async def search_page(request: Request, q: Annotated[str, Query(max_length=500)] = "") -> Response:
+    state = state_of(request)
     results = search.search_results(state, q, PAGE_K) if q.strip() else None
     # htmx asks for the results alone; a plain request (no JavaScript) gets the whole page.
     template = "search_results.html" if request.headers.get("HX-Request") else "search.html"

@@ -1,37 +1,78 @@
-"""A reader's creators, feed and notification candidates, from the exported tables."""
+"""A reader's creators, feed, notification candidates and latest opened posts, from the exported
+tables."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from recsys.serving.user_tables import SOURCE_FALLBACK
-from service.routes.params import K, State
-from service.schemas import PostItem, ReaderCreators, ReaderPosts, named_creator
+from service.routes.params import K, state_of
+from service.schemas import (
+    Body,
+    ReaderCreators,
+    ReaderPosts,
+    ReaderRecentPosts,
+    creator_item,
+    post_item,
+)
 from service.state import DEFAULT_K, ServiceState, as_json
 
 router = APIRouter(prefix="/readers", tags=["readers"])
 
 
 @router.get("/{user_id}/creators", response_model=ReaderCreators)
-async def reader_creators(user_id: int, state: State, k: K = DEFAULT_K) -> Response:
+async def reader_creators(user_id: int, request: Request, k: K = DEFAULT_K) -> Response:
     """Creators to subscribe to, best first; an unknown reader gets the popular-and-fresh list."""
-    return as_json(creators_of(state, user_id, k))
+    return as_json(creators_of(state_of(request), user_id, k))
 
 
 @router.get("/{user_id}/feed", response_model=ReaderPosts)
-async def reader_feed(user_id: int, state: State, k: K = DEFAULT_K) -> Response:
+async def reader_feed(user_id: int, request: Request, k: K = DEFAULT_K) -> Response:
     """Fresh posts, best first; an unknown reader gets the most-read fresh posts."""
-    return as_json(posts_of(state, "user_posts", user_id, k))
+    return as_json(posts_of(state_of(request), "user_posts", user_id, k))
 
 
 @router.get("/{user_id}/notifications", response_model=ReaderPosts)
-async def reader_notifications(user_id: int, state: State, k: K = DEFAULT_K) -> Response:
+async def reader_notifications(user_id: int, request: Request, k: K = DEFAULT_K) -> Response:
     """Posts worth a notification; none for an unknown reader (a guess is not worth one)."""
-    return as_json(posts_of(state, "notification_candidates", user_id, k))
+    return as_json(posts_of(state_of(request), "notification_candidates", user_id, k))
 
 
-def creators_of(state: ServiceState, user_id: int, k: int) -> ReaderCreators:
+@router.get("/{user_id}/history", response_model=ReaderRecentPosts)
+async def reader_history(user_id: int, request: Request, k: K = DEFAULT_K) -> Response:
+    """The posts the reader opened last, latest first (as many as the export keeps per reader,
+    CREATOR_DISCOVERY_READER_HISTORY_POSTS); none for an unknown reader."""
+    return as_json(recent_posts_of(state_of(request), user_id, k))
+
+
+def recent_posts_of(state: ServiceState, user_id: int, k: int) -> Body:
+    """A ReaderRecentPosts body."""
+    served = state.champions.served
+    with state.db.read() as reader:
+        found = reader.rows(
+            "SELECT post_id, rank, creator_id, opened_at, event_types, export_version "
+            "FROM {s}reader_recent_posts WHERE user_id = {p} ORDER BY rank LIMIT {p}",
+            (user_id, k),
+        )
+        version = found[0][-1] if found else reader.live_version()
+    titles = served.posts if served else {}
+    items = [
+        {
+            "post_id": post,
+            "rank": rank,
+            "creator_id": creator,
+            "opened_at": opened_at,
+            "event_types": event_types.split(","),
+            "title": titles.get(post, (None, None))[1],
+        }
+        for post, rank, creator, opened_at, event_types, _ in found
+    ]
+    return {"user_id": user_id, "export_version": version, "items": items}
+
+
+def creators_of(state: ServiceState, user_id: int, k: int) -> Body:
+    """A ReaderCreators body."""
     served = state.champions.served
     with state.db.read() as reader:
         # One statement: its rows and the version they carry come from one table version.
@@ -52,15 +93,15 @@ def creators_of(state: ServiceState, user_id: int, k: int) -> ReaderCreators:
             rows = [row[:-1] for row in found]
     names = served.creators if served else {}
     items = [
-        named_creator(creator, rank, score, names, source, model)
+        creator_item(creator, rank, score, names, source, model)
         for creator, rank, score, source, model in rows
     ]
-    return ReaderCreators(user_id=user_id, export_version=version, fallback=fallback, items=items)
+    return {"user_id": user_id, "export_version": version, "fallback": fallback, "items": items}
 
 
-def posts_of(state: ServiceState, table: str, user_id: int, k: int) -> ReaderPosts:
-    """The feed (user_posts) or notifications; only the feed falls back for unknown readers:
-    a guess is not worth an interruption."""
+def posts_of(state: ServiceState, table: str, user_id: int, k: int) -> Body:
+    """A ReaderPosts body: the feed (user_posts) or notifications; only the feed falls back for
+    unknown readers: a guess is not worth an interruption."""
     fallback_allowed = table == "user_posts"
     served = state.champions.served
     with state.db.read() as reader:
@@ -83,15 +124,7 @@ def posts_of(state: ServiceState, table: str, user_id: int, k: int) -> ReaderPos
             version, rows = reader.live_version(), []
     titles = served.posts if served else {}
     items = [
-        PostItem(
-            post_id=post,
-            creator_id=creator,
-            rank=rank,
-            score=score,
-            source=source,
-            model_version=model,
-            title=titles.get(post, (None, None))[1],
-        )
+        post_item(post, rank, score, titles, source, model, creator_id=creator)
         for post, creator, rank, score, source, model in rows
     ]
-    return ReaderPosts(user_id=user_id, export_version=version, fallback=fallback, items=items)
+    return {"user_id": user_id, "export_version": version, "fallback": fallback, "items": items}

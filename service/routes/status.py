@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from recsys.publish.export.log import LIVE_STATUSES, LOG_TABLE
 from service.db import DatabaseUnavailable
 from service.metrics import CONTENT_TYPE_LATEST
-from service.routes.params import State
+from service.routes.params import state_of
 from service.schemas import Health, ModelStatus, Versions
 from service.state import ServiceState
 
@@ -66,22 +66,23 @@ def versions_of(state: ServiceState) -> tuple[Versions, list[str]]:
 
 
 @router.get("/health", response_model=Health)
-async def health(state: State) -> JSONResponse:
+async def health(request: Request) -> JSONResponse:
     """ok, or degraded with the reasons; 503 while the product database cannot be read."""
-    versions, problems = versions_of(state)
+    versions, problems = versions_of(state_of(request))
     body = Health(status="degraded" if problems else "ok", problems=problems, versions=versions)
     code = 503 if versions.export_version is None else 200
     return JSONResponse(body.model_dump(), status_code=code)
 
 
 @router.get("/versions", response_model=Versions)
-async def versions(state: State) -> Versions:
+async def versions(request: Request) -> Versions:
     """The export version and the model versions being served."""
-    return versions_of(state)[0]
+    return versions_of(state_of(request))[0]
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(state: State) -> Response:
+async def metrics(request: Request) -> Response:
+    state = state_of(request)
     versions, _ = versions_of(state)
     gauges = state.metrics
     if versions.export_version is not None:

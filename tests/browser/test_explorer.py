@@ -1,6 +1,7 @@
-"""The explorer (/explore) in Chromium: open a reader, see the rank-1 creator the product
-database holds, click through to a similar creator, search. The screenshots go to tests/artifacts/
-(docs/images/explorer.png, in the README, is explorer-reader.png of a run)."""
+"""The explorer (/explore) in Chromium: open a reader, see the rank-1 creator and the last post
+read that the product database holds, click through to a similar creator or post, search. The
+screenshots go to tests/artifacts/ (docs/images/explorer.png, in the README, is explorer-reader.png
+of a run)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,28 @@ def test_a_reader_page_shows_the_rank_1_creator_the_database_holds(
         expect(first.get_by_role("link")).to_have_attribute("href", f"/explore/creators/{creator}")
         expect(page.locator("#feed tr.post-row").first).to_be_visible()
         expect(page.locator("#history")).to_contain_text("Subscribed to")
+
+
+def test_a_reader_page_shows_the_posts_read_and_links_to_their_similar_posts(
+    page, step, service: Service, settings: Settings
+) -> None:
+    from playwright.sync_api import expect
+
+    user, post, read = product_row(
+        settings,
+        "SELECT user_id, post_id, (SELECT count(*) FROM reader_recent_posts r "
+        "WHERE r.user_id = h.user_id) FROM reader_recent_posts h WHERE rank = 1 "
+        "ORDER BY user_id LIMIT 1",
+    )
+    with step("explorer-reader-history"):
+        page.goto(f"{service.base}/explore/readers/{user}")
+        rows = page.locator("#opened tr.opened-row")
+        expect(rows).to_have_count(min(read, 10))
+        link = rows.first.get_by_role("link").first
+        expect(link).to_have_attribute("href", f"/explore/posts/{post}")
+        link.click()
+        expect(page).to_have_url(f"{service.base}/explore/posts/{post}")
+        expect(page.locator("#similar tr.post-row").first).to_be_visible()
 
 
 def test_a_creator_links_to_its_similar_creators(

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from servers import Server, dagster_ui, graphql, mlflow_ui, project_env
 
+from assets.support.constants import SERVED_QUALITY
 from assets.support.metadata import SHOWN_DIGITS
 from recsys.ingest.landing import complete_event_days
 from recsys.models.tracking import TrackingConfig, champion
@@ -201,7 +202,14 @@ def test_every_asset_is_materialized_from_the_ui_and_every_check_passes(
     launches: Launches, dagster: Server
 ) -> None:
     backfill = wait_for_backfill_status(dagster, launches.events_backfill, timeout=120)
-    assets = graphql(dagster.url, ASSETS)["assetNodes"]
+    # Served quality is scored day by day by its own job (score_served) once tables have served,
+    # never by build_all: it and its check are left out.
+    scored_later = "/".join(SERVED_QUALITY.path)
+    assets = [
+        asset
+        for asset in graphql(dagster.url, ASSETS)["assetNodes"]
+        if "/".join(asset["assetKey"]["path"]) != scored_later
+    ]
     never = ["/".join(a["assetKey"]["path"]) for a in assets if not a["assetMaterializations"]]
     checks = [
         ("/".join(asset["assetKey"]["path"]), check["name"], check_status(check))

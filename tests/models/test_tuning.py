@@ -15,6 +15,8 @@ from recsys.models.als import AlsParams
 from recsys.models.store import ArtifactStore
 from recsys.models.tracking import TrackingConfig, nested_runs
 from recsys.models.tuning import (
+    ALL_AGGREGATE_SQL,
+    TRAIN_AGGREGATE_SQL,
     SearchBudget,
     TunedConfig,
     Weighting,
@@ -25,6 +27,7 @@ from recsys.models.tuning import (
     run_search,
     tune_als,
     validation_split,
+    warehouse_pair_strength,
 )
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -80,7 +83,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, events: pd.DataFrame) ->
 @pytest.fixture(scope="module")
 def aggregate(warehouse: Path) -> pd.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        return read_event_aggregate(conn, train_only=True)
+        return read_event_aggregate(conn)
 
 
 def test_validation_split_lies_inside_train_after_the_tuning_train_part(
@@ -119,13 +122,49 @@ def test_recomputed_strength_matches_the_dbt_definition_per_event(
     )
 
 
-def test_restrengthened_keeps_the_rows_and_replaces_the_strength(aggregate: pd.DataFrame) -> None:
+def test_restrengthened_keeps_the_rows_and_replaces_the_strength(
+    aggregate: pd.DataFrame, warehouse: Path
+) -> None:
     frame = pair_strength(aggregate, DBT_WEIGHTING).assign(strength=-1.0, other=5)
 
-    out = restrengthened(frame, aggregate, 3.0)
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        out = restrengthened(frame, conn, True, 3.0)
 
     assert list(out.columns) == list(frame.columns) and len(out) == len(frame)
     assert (out["strength"] > 0).all() and (out["other"] == 5).all()
+
+
+@pytest.mark.parametrize("train_only", [True, False])
+def test_the_warehouse_sums_the_same_strength_as_the_aggregate(
+    warehouse: Path, train_only: bool
+) -> None:
+    weighting = replace(DBT_WEIGHTING, half_life_days=3.0)
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        in_sql = warehouse_pair_strength(conn, train_only, weighting)
+        sql = TRAIN_AGGREGATE_SQL if train_only else ALL_AGGREGATE_SQL
+        rows = conn.execute(sql, {"seed": 0, "max_users": None} if train_only else None).df()
+    in_pandas = pair_strength(rows, weighting)
+
+    merged = in_pandas.merge(in_sql, on=["user_id", "creator_id"], validate="one_to_one")
+    assert len(merged) == len(in_pandas) == len(in_sql)
+    np.testing.assert_allclose(merged["strength_x"], merged["strength_y"], rtol=1e-9)
+
+
+def test_the_search_reads_a_seeded_sample_of_users_above_its_cap(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        everyone = read_event_aggregate(conn)
+        sample = read_event_aggregate(conn, max_users=50, seed=7)
+        again = read_event_aggregate(conn, max_users=50, seed=7)
+        other_seed = read_event_aggregate(conn, max_users=50, seed=8)
+        above_count = read_event_aggregate(conn, max_users=10_000, seed=7)
+
+    assert sample["user_id"].nunique() == 50
+    pd.testing.assert_frame_equal(sample, again)
+    assert set(sample["user_id"]) != set(other_seed["user_id"])
+    # A sampled user keeps every one of their rows.
+    kept = everyone[everyone["user_id"].isin(sample["user_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(sample, kept)
+    pd.testing.assert_frame_equal(above_count, everyone)
 
 
 def test_trial_zero_is_the_defaults_and_the_best_scores_at_least_as_well(

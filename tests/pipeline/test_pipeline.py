@@ -323,7 +323,12 @@ def test_the_export_goes_to_postgresql_when_its_url_is_set_and_hides_the_passwor
         logs = [event.message or "" for event in instance.all_logs(result.run_id)]
 
     assert result.success
-    [export] = result.get_asset_materialization_events()
+    # The export job also records what is served (exports/served_history).
+    [export] = [
+        event
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey(["exports", "product_database"])
+    ]
     metadata = export.step_materialization_data.materialization.metadata
     assert metadata["target"].value.startswith("postgresql://postgres:***@127.0.0.1")
     schema = postgres_url.rsplit("=", 1)[1]

@@ -15,6 +15,16 @@ from recsys.publish.export.target import sqlite_path
 from recsys.serving.search.engine import load_search_bundle
 from recsys.serving.user_tables import SOURCE_FALLBACK
 from recsys.settings import Settings
+from service.schemas import (
+    MoreLikeThis,
+    ReaderCreators,
+    ReaderPosts,
+    ReaderRecentPosts,
+    SearchResponse,
+    SimilarCreators,
+    SimilarPosts,
+    Versions,
+)
 
 UNKNOWN = 10**12
 
@@ -92,6 +102,58 @@ def test_an_unknown_reader_gets_the_popular_and_fresh_fallback_marked_as_such(
     assert {i["source"] for i in feed["items"]} == {SOURCE_FALLBACK}
     status, notes = service.get(f"/readers/{UNKNOWN}/notifications")
     assert status == 200 and notes["items"] == [], "a guess is not worth a notification"
+
+
+def test_a_readers_history_is_the_exported_latest_opened_posts(
+    service: Service, built: Settings
+) -> None:
+    (user,) = product_rows(
+        built, "SELECT user_id FROM reader_recent_posts WHERE rank = 3 ORDER BY user_id LIMIT 1"
+    )[0]
+    expected = product_rows(
+        built,
+        "SELECT post_id, creator_id, opened_at, event_types FROM reader_recent_posts "
+        "WHERE user_id = ? ORDER BY rank LIMIT 3",
+        (user,),
+    )
+    status, body = service.get(f"/readers/{user}/history?k=3")
+    assert status == 200 and body["export_version"] == live_version(built)
+    got = [
+        (i["post_id"], i["creator_id"], i["opened_at"], ",".join(i["event_types"]))
+        for i in body["items"]
+    ]
+    assert got == expected and [i["rank"] for i in body["items"]] == [1, 2, 3]
+    assert all(i["title"] for i in body["items"])
+    opened_at = [i["opened_at"] for i in body["items"]]
+    assert opened_at == sorted(opened_at, reverse=True), "latest first"
+    status, unknown = service.get(f"/readers/{UNKNOWN}/history")
+    assert status == 200 and unknown["items"] == []
+
+
+def test_the_feed_never_shows_a_post_the_history_says_was_read(built: Settings) -> None:
+    overlap = product_rows(
+        built,
+        "SELECT count(*) FROM user_posts f JOIN reader_recent_posts h USING (user_id, post_id)",
+    )
+    history = product_rows(built, "SELECT count(DISTINCT user_id) FROM reader_recent_posts")
+    assert overlap == [(0,)] and history[0][0] > 0
+
+
+def test_the_explorer_reader_page_lists_the_posts_read_with_links_to_similar_posts(
+    service: Service, built: Settings
+) -> None:
+    user, post = product_rows(
+        built, "SELECT user_id, post_id FROM reader_recent_posts WHERE rank = 1 LIMIT 1"
+    )[0]
+    page = service.text(f"/explore/readers/{user}")
+    opened = page.split('id="opened"')[1].split("</table>")[0]
+    assert f'href="/explore/posts/{post}"' in opened
+    assert (
+        opened.count('class="opened-row"')
+        == product_rows(
+            built, "SELECT count(*) FROM reader_recent_posts WHERE user_id = ?", (user,)
+        )[0][0]
+    )
 
 
 def test_similar_creators_come_from_the_table(service: Service, built: Settings) -> None:
@@ -210,6 +272,31 @@ def test_metrics_count_requests_per_endpoint_in_prometheus_text(service: Service
     assert 'service_version_served{what="content_model"}' in text
 
 
+def test_every_answer_is_exactly_the_model_the_openapi_page_documents(
+    service: Service, built: Settings
+) -> None:
+    user = a_user_with(built, "notification_candidates")
+    creator = product_rows(built, "SELECT creator_id FROM similar_creators LIMIT 1")[0][0]
+    post = product_rows(built, "SELECT post_id FROM similar_posts LIMIT 1")[0][0]
+    answers = [
+        (ReaderCreators, service.get(f"/readers/{user}/creators")),
+        (ReaderCreators, service.get(f"/readers/{UNKNOWN}/creators")),
+        (ReaderPosts, service.get(f"/readers/{user}/feed")),
+        (ReaderPosts, service.get(f"/readers/{UNKNOWN}/feed")),
+        (ReaderPosts, service.get(f"/readers/{user}/notifications")),
+        (ReaderRecentPosts, service.get(f"/readers/{user}/history")),
+        (SimilarCreators, service.get(f"/creators/{creator}/similar")),
+        (SimilarPosts, service.get(f"/posts/{post}/similar")),
+        (SearchResponse, service.get("/search?q=garlic%20oven%20zebra")),
+        (MoreLikeThis, service.post("/posts/more-like-this", {"title": "garlic oven"})),
+        (Versions, service.get("/versions")),
+    ]
+    for model, (status, body) in answers:
+        assert status == 200, body
+        # Validated and dumped again, an answer with a missing, extra or mistyped field changes.
+        assert model.model_validate(body).model_dump(mode="json") == body, model.__name__
+
+
 def test_the_openapi_page_documents_every_endpoint(service: Service) -> None:
     status, spec = service.get("/openapi.json")
     assert status == 200
@@ -217,6 +304,7 @@ def test_the_openapi_page_documents_every_endpoint(service: Service) -> None:
         "/readers/{user_id}/creators",
         "/readers/{user_id}/feed",
         "/readers/{user_id}/notifications",
+        "/readers/{user_id}/history",
         "/creators/{creator_id}/similar",
         "/posts/{post_id}/similar",
         "/search",
@@ -236,3 +324,19 @@ def test_no_response_carries_a_stack_trace(service: Service) -> None:
 
 def test_the_service_binds_to_loopback_by_default() -> None:
     assert Settings.from_env({}).serve_host == "127.0.0.1"
+
+
+def test_a_database_exported_before_the_history_table_still_serves_the_reader_page(
+    service: Service, built: Settings
+) -> None:
+    user = a_user_with(built, "user_creators", "als")
+    with sqlite3.connect(sqlite_path(built.product_db_url)) as conn:
+        conn.execute("ALTER TABLE reader_recent_posts RENAME TO reader_recent_posts_hidden")
+    try:
+        status, body = service.get(f"/readers/{user}/history")
+        assert status == 503 and "reader_recent_posts" in body["detail"]
+        page = service.text(f"/explore/readers/{user}")
+        assert "export again" in page and 'class="creator-row"' in page
+    finally:
+        with sqlite3.connect(sqlite_path(built.product_db_url)) as conn:
+            conn.execute("ALTER TABLE reader_recent_posts_hidden RENAME TO reader_recent_posts")

@@ -33,6 +33,7 @@ def postgres_service(
     [
         "/readers/1/creators?k=5",
         "/readers/1/feed?k=5",
+        "/readers/1/history?k=5",
         f"/readers/{UNKNOWN}/creators?k=5",
         f"/readers/{UNKNOWN}/feed?k=5",
         "/creators/1/similar?k=5",

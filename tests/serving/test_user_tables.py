@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from recsys.models.als import AlsFactors
+from recsys.serving import user_tables
 from recsys.serving.inputs import CreatorInputs
 from recsys.serving.invariants import coverage, leaked_rows, rank_problems
+from recsys.serving.top_n import top_n_per_group
 from recsys.serving.user_tables import (
     SOURCE_FALLBACK,
     SOURCE_MODEL,
@@ -178,3 +180,42 @@ def test_coverage_is_the_share_of_the_population_with_rows() -> None:
     table = pd.DataFrame({"user_id": [1, 1, 2]})
 
     assert coverage(table, "user_id", np.array([1, 2, 3, 4])) == 0.5
+
+
+@pytest.mark.parametrize("min_score", [None, 0.3])
+def test_best_recent_posts_ranks_as_a_plain_merge_and_sort_would(
+    min_score: float | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small slices, so that users are ranked across several of them.
+    monkeypatch.setattr(user_tables, "USERS_PER_SLICE", 7)
+    rng = np.random.default_rng(5)
+    top = pd.DataFrame(
+        {
+            "user_id": np.repeat(np.arange(30, dtype=np.int64), 6),
+            "creator_id": rng.integers(0, 12, 180).astype(np.int64),
+            # Coarse scores: ties between posts are common and broken by post id.
+            "score": rng.integers(1, 5, 180).astype(np.float32) / 4,
+        }
+    ).drop_duplicates(["user_id", "creator_id"])
+    recent = pd.DataFrame(
+        {
+            "post_id": np.arange(100, 160, dtype=np.int64),
+            "creator_id": rng.integers(0, 12, 60).astype(np.int64),
+            "freshness": rng.choice([1.0, 0.5, 0.25], 60).astype(np.float32),
+        }
+    )
+    seen = pd.DataFrame(
+        {"user_id": rng.integers(0, 30, 200), "post_id": rng.integers(100, 160, 200)}
+    )
+
+    ranked = user_tables.best_recent_posts(top, recent, seen, n=4, min_score=min_score)
+
+    expected = top.merge(recent, on="creator_id")
+    expected["score"] = (expected["score"] * expected["freshness"]).astype(np.float32)
+    if min_score is not None:
+        expected = expected[expected["score"] >= min_score]
+    expected = user_tables._anti_join(expected, seen, ["user_id", "post_id"])
+    expected = top_n_per_group(expected, "user_id", "post_id", 4)
+    columns = ["user_id", "post_id", "creator_id", "score", "rank"]
+    assert ranked["score"].dtype == np.float32 and ranked["rank"].dtype == np.int32
+    pd.testing.assert_frame_equal(ranked[columns], expected[columns].astype({"rank": "int32"}))

@@ -57,9 +57,15 @@ class DbtRun:
 
 
 def run_dbt(
-    command: str, warehouse: Path, work_dir: Path, dbt_vars: Mapping[str, Any] | None = None
+    command: str,
+    warehouse: Path,
+    work_dir: Path,
+    dbt_vars: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> DbtRun:
-    """Run `dbt <command>` on `warehouse`; target/ and logs/ go under `work_dir`, not the repo."""
+    """Run `dbt <command>` on `warehouse`; target/ and logs/ go under `work_dir`, not the repo.
+
+    `env` adds to the environment (e.g. the profile's CREATOR_DISCOVERY_DBT_* settings)."""
     target_path = work_dir / "target"
     log_path = work_dir / "logs"
     all_vars = {"warehouse_path": str(warehouse), **(dbt_vars or {})}
@@ -74,7 +80,12 @@ def run_dbt(
             "--vars", json.dumps(all_vars),
         ],
         cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_NO_VERSION_CHECK": "1"},
+        env={
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_NO_VERSION_CHECK": "1",
+            **(env or {}),
+        },
         capture_output=True,
         text=True,
         check=False,

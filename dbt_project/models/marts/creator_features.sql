@@ -28,9 +28,9 @@ engagement as (
         events.creator_id,
         count(*) as n_events,
         count(distinct events.user_id) as n_distinct_readers,
-        count(*) filter (where events.event_at > as_of.as_of_at - interval 7 day) as n_events_7d,
+        count(*) filter (where events.event_at > {{ days_before('as_of.as_of_at', 7) }}) as n_events_7d,
         count(distinct events.user_id) filter (
-            where events.event_at > as_of.as_of_at - interval 7 day
+            where events.event_at > {{ days_before('as_of.as_of_at', 7) }}
         ) as n_distinct_readers_7d
     from {{ ref('stg_events') }} as events
     cross join as_of
@@ -52,7 +52,7 @@ select
     coalesce(engagement.n_distinct_readers, 0) as n_distinct_readers,
     coalesce(engagement.n_events_7d, 0) as n_events_7d,
     coalesce(engagement.n_distinct_readers_7d, 0) as n_distinct_readers_7d,
-    creators.created_at > as_of.as_of_at - interval ({{ var('new_creator_days') }}) day as is_new
+    creators.created_at > {{ days_before('as_of.as_of_at', var('new_creator_days')) }} as is_new
 from {{ ref('stg_creators') }} as creators
 cross join as_of
 left join posts on creators.creator_id = posts.creator_id

@@ -10,7 +10,7 @@ with latest as (
 
 select
     {% if explicit_cutoff is none or explicit_cutoff == '' -%}
-    date_trunc('day', latest_event_at) - interval ({{ var('holdout_days') }} - 1) day as cutoff_at,
+    {{ days_before(dbt.date_trunc('day', 'latest_event_at'), var('holdout_days') ~ ' - 1') }} as cutoff_at,
     'holdout_days' as cutoff_source,
     {%- else -%}
     cast('{{ explicit_cutoff }}' as timestamp) as cutoff_at,

@@ -43,7 +43,7 @@ select
     coalesce(subscriptions.n_active_subscriptions, 0) as n_active_subscriptions,
     coalesce(subscriptions.n_active_paid_subscriptions, 0) as n_active_paid_subscriptions,
     activity.last_event_at,
-    date_diff('day', users.signup_at, as_of.as_of_at) as days_since_signup,
+    {{ dbt.datediff('users.signup_at', 'as_of.as_of_at', 'day') }} as days_since_signup,
     bots.user_id is not null as is_bot
 from {{ ref('stg_users') }} as users
 cross join as_of

@@ -5,8 +5,12 @@ with source as (
 
 select
     cast(creator_id as bigint) as creator_id,
-    cast(name as varchar) as creator_name,
-    cast(category as varchar) as category,
+    cast(name as {{ dbt.type_string() }}) as creator_name,
+    cast(category as {{ dbt.type_string() }}) as category,
     cast(created_at as timestamp) as created_at
 from source
-qualify row_number() over (partition by creator_id order by created_at, name, category) = 1
+-- Nulls sort last on every key, as DuckDB does by default and Spark does not.
+qualify row_number() over (
+    partition by creator_id
+    order by created_at nulls last, name nulls last, category nulls last
+) = 1

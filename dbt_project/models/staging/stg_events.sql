@@ -6,12 +6,20 @@ with source as (
 ),
 
 deduplicated as (
-    -- A re-delivered event keeps its earliest delivery; ordering by every column makes it deterministic.
+    -- A re-delivered event keeps its earliest delivery; ordering by every column makes it
+    -- deterministic, with nulls last on every key (DuckDB's default, not Spark's) so that both
+    -- engines keep the same row.
     select *
     from source
     qualify row_number() over (
         partition by event_id
-        order by event_date, event_at, user_id, post_id, event_type, dwell_seconds
+        order by
+            event_date nulls last,
+            event_at nulls last,
+            user_id nulls last,
+            post_id nulls last,
+            event_type nulls last,
+            dwell_seconds nulls last
     ) = 1
 ),
 
@@ -20,7 +28,7 @@ typed as (
         cast(event_id as bigint) as event_id,
         cast(user_id as bigint) as user_id,
         cast(post_id as bigint) as post_id,
-        cast(event_type as varchar) as event_type,
+        cast(event_type as {{ dbt.type_string() }}) as event_type,
         cast(event_at as timestamp) as event_at,
         cast(event_date as date) as event_date,
         cast(dwell_seconds as double) as dwell_seconds

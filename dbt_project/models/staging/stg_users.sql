@@ -6,6 +6,9 @@ with source as (
 select
     cast(user_id as bigint) as user_id,
     cast(signup_at as timestamp) as signup_at,
-    cast(country as varchar) as country
+    cast(country as {{ dbt.type_string() }}) as country
 from source
-qualify row_number() over (partition by user_id order by signup_at, country) = 1
+-- Nulls sort last on every key, as DuckDB does by default and Spark does not.
+qualify row_number() over (
+    partition by user_id order by signup_at nulls last, country nulls last
+) = 1

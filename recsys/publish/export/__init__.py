@@ -1,7 +1,9 @@
 """Batch export of the recommendation tables to the product database (SQLite or PostgreSQL).
 
 In the product database (PostgreSQL: the URL's `?schema=`, default `recommendations`):
-- `<table>` for each of the five tables (tables.py): the spec's columns NOT NULL, plus
+- `<table>` for each table of tables.py (the five recommendation tables, and
+  `reader_recent_posts`, each reader's latest opened posts, derived from the events at export
+  time; its count per reader is `product_tables(n)`): the spec's columns NOT NULL, plus
   `export_version`, the version of the export that wrote the row; primary key
   `<table>__v<version>_pkey` and the spec's indexes.
 - `<table>__previous`: the version the last swap displaced, what a rollback restores.
@@ -24,7 +26,7 @@ from recsys.publish.export.run import (
     export_status,
     rollback_recommendations,
 )
-from recsys.publish.export.tables import TABLES, VERSION_COLUMN, TableSpec
+from recsys.publish.export.tables import TABLES, VERSION_COLUMN, TableSpec, product_tables
 from recsys.publish.export.target import mask_url, parse_target, sqlite_url
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "export_status",
     "mask_url",
     "parse_target",
+    "product_tables",
     "rollback_recommendations",
     "sqlite_url",
 ]

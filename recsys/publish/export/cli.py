@@ -27,6 +27,7 @@ from recsys.publish.export.run import (
     export_status,
     rollback_recommendations,
 )
+from recsys.publish.export.tables import product_tables
 from recsys.settings import PRODUCT_DB_URL_VAR, Settings
 
 PAUSED_PREFIX = "paused at "
@@ -79,7 +80,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.command == "export":
             result = export_recommendations(
-                settings.warehouse_path, url, progress=say, pause=pause, lock_wait=args.lock_wait
+                settings.warehouse_path,
+                url,
+                progress=say,
+                pause=pause,
+                lock_wait=args.lock_wait,
+                specs=product_tables(settings.reader_history_posts),
             )
             say(f"{result.status}: version {result.version} live at {result.url}")
         elif args.command == "rollback":

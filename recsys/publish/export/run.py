@@ -3,7 +3,7 @@
 An export: check the warehouse tables (refusing before the product database is opened), take the
 exporter lock, clean what a killed run left, and unless the live version already holds exactly
 these tables, copy each into a staging table, add keys, verify row count and checksum, then swap
-all five into place in one transaction. The previous version stays as the __previous tables.
+all of them into place in one transaction. The previous version stays as the __previous tables.
 """
 
 from __future__ import annotations
@@ -192,7 +192,9 @@ def _entry(
         operation=EXPORT,
         status=status,
         warehouse=str(warehouse),
-        model_versions={t.spec.name: list(t.model_versions) for t in tables},
+        model_versions={
+            t.spec.name: list(t.model_versions) for t in tables if t.spec.has_model_version
+        },
         row_counts={t.spec.name: t.rows for t in tables},
         checksums={t.spec.name: t.checksum.to_json() for t in tables},
         version=version,

@@ -1,4 +1,4 @@
-"""The export's side of the DuckDB warehouse: check the five tables, checksum them, stream them.
+"""The export's side of the DuckDB warehouse: check the tables, checksum them, stream them.
 
 The warehouse is opened read-only for the whole export and read inside one transaction: no process
 can write the file meanwhile (DuckDB's file lock), so what is checked is what is exported.
@@ -59,16 +59,11 @@ def inspect_tables(
 
 
 def _inspect(conn: duckdb.DuckDBPyConnection, spec: TableSpec) -> SourceTable:
-    table = spec.warehouse_table
-    actual = dict(
-        conn.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [WAREHOUSE_SCHEMA, spec.name],
-        ).fetchall()
-    )
+    table = spec.label
+    actual = _column_types(conn, spec)
     if not actual:
-        raise ExportRefused(f"{table}: the table does not exist in the warehouse")
+        what = "what it is derived from" if spec.query is not None else "the table"
+        raise ExportRefused(f"{table}: {what} does not exist in the warehouse")
     for column in spec.columns:
         if column.name not in actual:
             raise ExportRefused(f"{table}: column {column.name} is missing")
@@ -94,12 +89,14 @@ def _inspect(conn: duckdb.DuckDBPyConnection, spec: TableSpec) -> SourceTable:
     checksum = checksum_from_row(names, result.fetchall()[0])
     if checksum.rows == 0:
         raise ExportRefused(f"{table}: the table is empty")
-    versions = tuple(
-        int(v)
-        for (v,) in conn.execute(
-            f"SELECT DISTINCT model_version FROM {source} ORDER BY 1"
-        ).fetchall()
-    )
+    versions: tuple[int, ...] = ()
+    if spec.has_model_version:
+        versions = tuple(
+            int(v)
+            for (v,) in conn.execute(
+                f"SELECT DISTINCT model_version FROM {source} ORDER BY 1"
+            ).fetchall()
+        )
     return SourceTable(spec=spec, rows=checksum.rows, checksum=checksum, model_versions=versions)
 
 
@@ -156,9 +153,31 @@ def copy_blocks(
                 producer.join(0.05)
 
 
+def _column_types(conn: duckdb.DuckDBPyConnection, spec: TableSpec) -> dict[str, str]:
+    """Column name -> DuckDB type of the table, or of a derived table's query; {} when the table
+    (or what the query reads) is not in the warehouse."""
+    if spec.query is None:
+        return dict(
+            conn.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [WAREHOUSE_SCHEMA, spec.name],
+            ).fetchall()
+        )
+    try:
+        described = conn.execute(f"DESCRIBE {spec.query}").fetchall()
+    except duckdb.CatalogException:
+        return {}
+    except duckdb.BinderException as error:  # a column the query reads is missing or retyped
+        raise ExportRefused(f"{spec.label}: {str(error).splitlines()[0]}") from None
+    return {row[0]: row[1] for row in described}
+
+
 def _select_list(spec: TableSpec) -> str:
     return ", ".join(quoted(c) for c in spec.column_names)
 
 
 def _source_sql(spec: TableSpec) -> str:
+    if spec.query is not None:
+        return spec.warehouse_table
     return f"{quoted(WAREHOUSE_SCHEMA)}.{quoted(spec.name)}"
