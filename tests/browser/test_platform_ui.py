@@ -152,6 +152,12 @@ def launches(platform: Platform, dagster: Server, page: Page, step) -> Launches:
         dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
         # Every landed day, typed as a range: the daily partitions run on to today.
         partitions = dialog.get_by_role("textbox").first
+        expect(partitions).to_be_visible()
+        # Once the first landed day is over 90 days old the dialog offers only the last 90
+        # until asked for all of them.
+        show_all = dialog.get_by_role("button", name="Show all partitions")
+        if show_all.count():
+            show_all.click()
         partitions.fill(f"[{days[0]}...{days[-1]}]")
         partitions.press("Enter")
         expect(dialog.get_by_text(f"{len(days)} partitions", exact=True)).to_be_visible()
