@@ -57,7 +57,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     # the demo's start), read once here: the definitions are rebuilt when the code location reloads.
     partitions = event_partitions(settings.event_partitions_start(event_days(settings.landing_dir)))
     served_quality = build_served_quality(partitions)
-    # One shard: user_creators and user_posts scored in one step; more: per user shard.
+    # One shard: user_creators, feed_creators and user_posts scored in steps; more: per user shard.
     user_tables, sharded_jobs = user_table_assets(settings.scoring_shards)
     return dg.Definitions(
         assets=[

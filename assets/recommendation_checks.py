@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.recommendations import (
     SCHEMA,
+    feed_creators,
     notification_candidates,
     similar_creators,
     similar_posts,
@@ -12,7 +13,7 @@ from assets.recommendations import (
 )
 from assets.support.metadata import rounded
 from recsys.serving.inputs import ACTIVE_SUBSCRIPTIONS, OPENED_POSTS, SERVED_USERS
-from resources import History, MlflowTracking, Warehouse
+from resources import History, Warehouse
 
 MIN_USER_COVERAGE = 0.99
 
@@ -105,34 +106,29 @@ def feed_coverage_check(asset: dg.AssetsDefinition, minimum: float) -> dg.AssetC
         asset=asset,
         name="covers_users_with_fresh_posts",
         blocking=True,
+        additional_deps=[feed_creators],
         description=(
             f"At least {minimum:.0%} of the users who have an unopened post from the freshness "
             "window by a creator they could be recommended (their best-matching creators; any "
             "creator for the fallback feed) have a feed. No fresh post at all is a warning."
         ),
     )
-    def _check(
-        warehouse: Warehouse, mlflow: MlflowTracking, history: History
-    ) -> dg.AssetCheckResult:
+    def _check(warehouse: Warehouse, history: History) -> dg.AssetCheckResult:
         import numpy as np
+        import pandas as pd
 
-        from assets.support.champions import champion_als
-        from recsys.models.als import recommend
-        from recsys.serving.inputs import read_feed_inputs
+        from recsys.serving.inputs import FEED_POSTS, served_users
         from recsys.serving.invariants import feed_coverage, posts_within, users_with_fresh_posts
-        from recsys.serving.user_tables import FeedParams
+        from recsys.warehouse import latest_event_at
 
-        factors, _ = champion_als(mlflow)
-        with warehouse.connect(read_only=True) as conn:
-            feed = read_feed_inputs(conn)
-        rows = warehouse.query(f"SELECT DISTINCT user_id FROM {SCHEMA}.{table}")
         window = history.fresh_post_days
-        fresh = posts_within(feed.posts, feed.as_of, window)
-        users = np.unique(feed.users.astype(np.int64))
-        known = factors.user_rows(users) >= 0
-        candidates = recommend(factors, None, users[known], FeedParams().candidate_creators)
-        population = users_with_fresh_posts(candidates, users[~known], fresh, feed.seen)
-        result = feed_coverage(rows, population, len(users), len(fresh), window)
+        with warehouse.connect(read_only=True) as conn:
+            as_of = pd.Timestamp(latest_event_at(conn))
+            fresh = posts_within(conn.execute(FEED_POSTS).df(), as_of, window)
+            population = users_with_fresh_posts(conn, fresh)
+            users_served = len(np.unique(served_users(conn)))
+            rows = conn.execute(f"SELECT DISTINCT user_id FROM {SCHEMA}.{table}").df()
+        result = feed_coverage(rows, population, users_served, len(fresh), window)
         if result.warn:
             passed, severity = False, dg.AssetCheckSeverity.WARN
         else:
@@ -155,6 +151,7 @@ def feed_coverage_check(asset: dg.AssetsDefinition, minimum: float) -> dg.AssetC
 
 recommendation_checks = [
     rank_check(user_creators, "user_id"),
+    rank_check(feed_creators, "user_id"),
     rank_check(user_posts, "user_id"),
     rank_check(notification_candidates, "user_id"),
     rank_check(similar_creators, "creator_id"),

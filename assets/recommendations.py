@@ -1,15 +1,18 @@
 """Recommendations group: the precomputed tables the product serves, built from the champions."""
 
+from collections.abc import Callable
+
 import dagster as dg
 import numpy as np
 import pandas as pd
 
 from assets.indexes import creator_index, post_index
-from assets.models import als_model
+from assets.models import ALS_MODEL, als_model
 from assets.ranking import ordered_user_creators, ranker
 from assets.support.champions import champion_als
 from assets.support.constants import OWNER
 from assets.support.metadata import describe_table
+from recsys.serving.inputs import FeedInputs
 from recsys.serving.user_tables import FeedParams, TableSizes
 from resources import History, MlflowTracking, ModelStore, Warehouse
 
@@ -119,51 +122,91 @@ def user_creators(
 
 
 @_table_asset(
+    "feed_creators",
+    "Each reader's best-matching creators by the champion ALS model, subscriptions included: the "
+    "creators whose recent posts the feed and the notifications draw on. Not served itself; "
+    "scored once here because scoring every reader against every creator is the costliest step.",
+    [als_model, ["marts", "user_features"]],
+)
+def feed_creators(warehouse: Warehouse, mlflow: MlflowTracking) -> dg.MaterializeResult:
+    from recsys.serving.inputs import served_users
+    from recsys.serving.user_tables import feed_creators as best_matching_creators
+
+    factors, version = champion_als(mlflow)
+    with warehouse.connect(read_only=True) as conn:
+        users = served_users(conn)
+    return _write(warehouse, "feed_creators", best_matching_creators(factors, users), version)
+
+
+def _feed_table(
+    name: str,
+    warehouse: Warehouse,
+    mlflow: MlflowTracking,
+    build: Callable[[pd.DataFrame, FeedInputs], pd.DataFrame],
+) -> dg.MaterializeResult:
+    """Write the table `build` makes of feed_creators and the feed's inputs, versioned by the model
+    that scored those creators (the champion's when no reader had any: all rows are fallbacks)."""
+    from assets.support.champions import champion_folder
+    from recsys.serving.inputs import read_feed_creators, read_feed_inputs
+
+    with warehouse.connect(read_only=True) as conn:
+        candidates, scored_by = read_feed_creators(conn)
+        feed = read_feed_inputs(conn)
+    version = scored_by if scored_by is not None else champion_folder(mlflow, ALS_MODEL)[1]
+    return _write(warehouse, name, build(candidates, feed), version)
+
+
+_FEED_DEPS = [feed_creators, ["marts", "post_features"], ["marts", "user_features"]]
+
+
+@_table_asset(
     "user_posts",
-    "A feed per user: recent posts of the creators the champion ALS model ranks highest for the "
-    "user, weighted by freshness, never a post the user already opened.",
-    [als_model, ["marts", "post_features"], ["marts", "user_features"], ["staging", "stg_events"]],
+    "A feed per user: recent posts of the user's best-matching creators (feed_creators), weighted "
+    "by freshness, never a post the user already opened.",
+    [*_FEED_DEPS, ["staging", "stg_events"]],
 )
 def user_posts(
     config: RecommendationConfig, warehouse: Warehouse, mlflow: MlflowTracking, history: History
 ) -> dg.MaterializeResult:
-    from recsys.serving.inputs import read_feed_inputs
     from recsys.serving.user_tables import user_posts as recommend_posts
 
-    factors, version = champion_als(mlflow)
-    with warehouse.connect(read_only=True) as conn:
-        feed = read_feed_inputs(conn)
-    table = recommend_posts(
-        factors,
-        feed.users,
-        feed.posts,
-        feed.seen,
-        feed.as_of,
-        config.posts_per_user,
-        config.feed(history.fresh_post_days),
+    params = config.feed(history.fresh_post_days)
+    return _feed_table(
+        "user_posts",
+        warehouse,
+        mlflow,
+        lambda candidates, feed: recommend_posts(
+            candidates,
+            feed.users,
+            feed.posts,
+            feed.seen,
+            feed.as_of,
+            config.posts_per_user,
+            params,
+        ),
     )
-    return _write(warehouse, "user_posts", table, version)
 
 
 @_table_asset(
     "notification_candidates",
     "Posts published in the last day that a reader would likely open: score above a threshold, "
     "at most a few per user per day, never already opened.",
-    [als_model, ["marts", "post_features"], ["marts", "user_features"], ["staging", "stg_events"]],
+    [*_FEED_DEPS, ["staging", "stg_events"]],
 )
 def notification_candidates(
     config: RecommendationConfig, warehouse: Warehouse, mlflow: MlflowTracking, history: History
 ) -> dg.MaterializeResult:
-    from recsys.serving.inputs import read_feed_inputs
-    from recsys.serving.user_tables import notification_candidates as candidates
+    from recsys.serving.user_tables import notification_candidates as notify
 
-    factors, version = champion_als(mlflow)
-    with warehouse.connect(read_only=True) as conn:
-        feed = read_feed_inputs(conn)
-    table = candidates(
-        factors, feed.users, feed.posts, feed.seen, feed.as_of, config.feed(history.fresh_post_days)
+    params = config.feed(history.fresh_post_days)
+    return _feed_table(
+        "notification_candidates",
+        warehouse,
+        mlflow,
+        lambda candidates, feed: notify(
+            candidates, feed.users, feed.posts, feed.seen, feed.as_of, params
+        ),
     )
-    return _write(warehouse, "notification_candidates", table, version)
 
 
 @_table_asset(

@@ -1,7 +1,7 @@
-"""Scoring sharded by reader: user_creators and user_posts scored per user shard (`user_id % N`),
-each shard a partition writing its own Parquet parts, then assembled into the served tables.
+"""Scoring sharded by reader: user_creators, feed_creators and user_posts scored per user shard
+(`user_id % N`), each shard a partition writing its own Parquet parts, then assembled into tables.
 
-With CREATOR_DISCOVERY_SCORING_SHARDS above 1, these take the place of the two unsharded assets
+With CREATOR_DISCOVERY_SCORING_SHARDS above 1, these take the place of the three unsharded assets
 of assets/recommendations.py under the same keys, so the checks, the snapshot and the export read
 the same tables. The `sharded_scoring` job holds both: materialized as an asset backfill of its N
 partitions, each shard is a run of its own (a pod under the Kubernetes run launcher), and the
@@ -16,7 +16,13 @@ import dagster as dg
 import duckdb
 
 from assets.models import ALS_MODEL
-from assets.recommendations import SCHEMA, RecommendationConfig, user_creators, user_posts
+from assets.recommendations import (
+    SCHEMA,
+    RecommendationConfig,
+    feed_creators,
+    user_creators,
+    user_posts,
+)
 from assets.support.champions import champion_folder
 from assets.support.constants import OWNER, SCORING_SHARDS_GROUP
 from assets.support.metadata import describe_table, rounded
@@ -27,7 +33,8 @@ SHARD_PARTS = dg.AssetKey([SCORING_SHARDS_GROUP, "user_table_parts"])
 SHARDED_SCORING_JOB = "sharded_scoring"
 # What dg.define_asset_job returns: its class is not part of Dagster's public API.
 AssetJob = Any
-UNSHARDED = {asset.key.path[-1]: asset for asset in (user_creators, user_posts)}
+UNSHARDED = {asset.key.path[-1]: asset for asset in (user_creators, feed_creators, user_posts)}
+_SCORED = {asset.key for asset in UNSHARDED.values()}
 
 
 def scoring_params(config: RecommendationConfig, history: History) -> ScoringParams:
@@ -39,9 +46,13 @@ def scoring_params(config: RecommendationConfig, history: History) -> ScoringPar
 
 
 def _deps() -> list[dg.AssetDep]:
-    """What the unsharded tables read, once each."""
+    """What the unsharded tables read, once each (not one another: a shard scores them all)."""
     deps = {dep.asset_key: dep for asset in UNSHARDED.values() for dep in _spec(asset).deps}
-    return list(deps.values())
+    return [dep for key, dep in deps.items() if key not in _SCORED]
+
+
+def _own_deps(asset: dg.AssetsDefinition) -> list[dg.AssetDep]:
+    return [dep for dep in _spec(asset).deps if dep.asset_key not in _SCORED]
 
 
 def _spec(asset: dg.AssetsDefinition) -> dg.AssetSpec:
@@ -64,8 +75,9 @@ def build_sharded_scoring(
         kinds={"python", "parquet"},
         owners=[OWNER],
         description=(
-            f"user_creators and user_posts of one user shard (user_id % {count} = the partition), "
-            "scored from the champion ALS model and written as the shard's own Parquet parts."
+            f"user_creators, feed_creators and user_posts of one user shard (user_id % {count} = "
+            "the partition), scored from the champion ALS model and written as the shard's own "
+            "Parquet parts."
         ),
     )
     def user_table_parts(
@@ -111,7 +123,7 @@ def build_sharded_scoring(
             group_name=SCHEMA,
             kinds={"python", "duckdb"},
             owners=[OWNER],
-            deps=[SHARD_PARTS, *_spec(asset).deps],
+            deps=[SHARD_PARTS, *_own_deps(asset)],
             description=f"{_spec(asset).description} Assembled from {count} user shards' parts.",
         )
         for asset in UNSHARDED.values()
@@ -159,8 +171,9 @@ def build_sharded_scoring(
         name=SHARDED_SCORING_JOB,
         selection=dg.AssetSelection.assets(SHARD_PARTS, *(a.key for a in UNSHARDED.values())),
         description=(
-            f"user_creators and user_posts in {count} user shards: materialize the assets for "
-            "all partitions (an asset backfill: a run per shard, then one assembling run)."
+            f"user_creators, feed_creators and user_posts in {count} user shards: materialize the "
+            "assets for all partitions (an asset backfill: a run per shard, then one assembling "
+            "run)."
         ),
     )
     return [user_table_parts, sharded_user_tables], job
@@ -182,8 +195,8 @@ def _describe(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
 def user_table_assets(
     count: int,
 ) -> tuple[list[dg.AssetsDefinition], list[AssetJob]]:
-    """What scores user_creators and user_posts: the unsharded assets for one shard, else the
-    sharded pair and its job."""
+    """What scores user_creators, feed_creators and user_posts: the unsharded assets for one
+    shard, else the sharded assets and their job."""
     if count == 1:
         return list(UNSHARDED.values()), []
     assets, job = build_sharded_scoring(count)

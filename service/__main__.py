@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import logging
 
+# asyncio's own loop, not uvloop (uvicorn's default when installed): search and "more like this"
+# spend most of a millisecond of CPU each, and under 32 concurrent connections uvloop let a few
+# requests wait behind many others (p99 100-200 ms at a p50 of 20-30 ms) where asyncio's loop
+# serves them in turn (p99 within 1.5x of p50), at the same throughput; docs/benchmarks.md.
+EVENT_LOOP = "asyncio"
+
 
 def main() -> None:
     import uvicorn
@@ -19,6 +25,7 @@ def main() -> None:
         port=settings.serve_port,
         access_log=False,
         log_level="info",
+        loop=EVENT_LOOP,
     )
 
 

@@ -23,6 +23,8 @@ OPENED_POSTS = "SELECT DISTINCT user_id, post_id FROM staging.stg_events"
 CREATOR_FEATURES = "SELECT * FROM marts.creator_features"
 FEED_POSTS = "SELECT post_id, creator_id, published_at, n_distinct_readers FROM marts.post_features"
 POST_PUBLICATIONS = "SELECT post_id, published_at FROM marts.post_features"
+# Written by the feed_creators asset (user_tables.feed_creators) from the champion ALS model.
+FEED_CREATORS = "recommendations.feed_creators"
 
 
 @dataclass(frozen=True)
@@ -82,3 +84,13 @@ def read_feed_inputs(conn: duckdb.DuckDBPyConnection) -> FeedInputs:
         seen=conn.execute(OPENED_POSTS).df(),
         as_of=pd.Timestamp(latest_event_at(conn)),
     )
+
+
+def read_feed_creators(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, int | None]:
+    """Each user's best-matching creators (user_id, creator_id, score) as the feed_creators asset
+    wrote them, and the model version that scored them (None when no user is known)."""
+    candidates = conn.execute(f"SELECT user_id, creator_id, score FROM {FEED_CREATORS}").df()
+    versions = conn.execute(f"SELECT DISTINCT model_version FROM {FEED_CREATORS}").fetchall()
+    if len(versions) > 1:
+        raise ValueError(f"{FEED_CREATORS} mixes model versions {sorted(v for (v,) in versions)}")
+    return candidates, (int(versions[0][0]) if versions else None)

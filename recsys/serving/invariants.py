@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from recsys.serving.inputs import FEED_CREATORS, OPENED_POSTS, SERVED_USERS, in_feed_window
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @dataclass(frozen=True)
@@ -75,40 +81,51 @@ class FeedCoverage:
 
 def posts_within(posts: pd.DataFrame, as_of: pd.Timestamp, window_days: float) -> pd.DataFrame:
     """Posts published in the `window_days` up to `as_of` (the feed's freshness rule)."""
-    age_days = (as_of - posts["published_at"]).dt.total_seconds() / 86_400
-    return posts[(age_days >= 0) & (age_days <= window_days)]
+    return posts[in_feed_window(posts["published_at"], as_of, window_days)]
+
+
+# Known users (with best-matching creators) count when one of those creators has a fresh post
+# they have not opened; users without any get the fallback feed, so any fresh post they have
+# not opened counts.
+FRESH_POST_USERS_SQL = f"""
+WITH candidates AS (SELECT user_id, creator_id FROM {FEED_CREATORS}),
+opened AS ({OPENED_POSTS}),
+known AS (
+    SELECT DISTINCT c.user_id
+    FROM candidates AS c
+    JOIN fresh AS f USING (creator_id)
+    ANTI JOIN opened AS o ON o.user_id = c.user_id AND o.post_id = f.post_id
+),
+cold AS (
+    SELECT user_id FROM ({SERVED_USERS}) ANTI JOIN (SELECT DISTINCT user_id FROM candidates)
+    USING (user_id)
+),
+opened_fresh AS (
+    SELECT user_id, count(DISTINCT post_id) AS n FROM opened SEMI JOIN fresh USING (post_id)
+    GROUP BY user_id
+)
+SELECT user_id FROM known
+UNION
+SELECT user_id FROM cold LEFT JOIN opened_fresh USING (user_id)
+WHERE coalesce(opened_fresh.n, 0) < (SELECT count(DISTINCT post_id) FROM fresh)
+"""
 
 
 def users_with_fresh_posts(
-    candidates: pd.DataFrame,
-    cold_users: np.ndarray,
-    fresh_posts: pd.DataFrame,
-    opened: pd.DataFrame,
+    conn: duckdb.DuckDBPyConnection, fresh_posts: pd.DataFrame
 ) -> np.ndarray:
-    """Users who have an unopened fresh post they could be shown.
+    """Served users who have an unopened fresh post they could be shown, sorted.
 
-    `candidates` (user_id, creator_id) are the creators each known user's feed may draw from (their
-    best-matching creators); a user in `cold_users` gets the fallback feed, so any fresh post
-    counts. `fresh_posts` (post_id, creator_id) are the posts inside the freshness window,
-    `opened` (user_id, post_id) what each user already opened.
+    `fresh_posts` (post_id, creator_id) are the posts inside the freshness window. A user's
+    best-matching creators are the feed_creators table's; what they opened, the events'. Runs in
+    the warehouse: at a million readers the candidate pairs are far too many for pandas.
     """
-    known = candidates[["user_id", "creator_id"]].merge(
-        fresh_posts[["post_id", "creator_id"]], on="creator_id"
-    )[["user_id", "post_id"]]
-    cold = pd.DataFrame(
-        {
-            "user_id": np.repeat(np.asarray(cold_users, dtype=np.int64), len(fresh_posts)),
-            "post_id": np.tile(fresh_posts["post_id"].to_numpy(np.int64), len(cold_users)),
-        }
-    )
-    pairs = pd.concat([known, cold], ignore_index=True)
-    unopened = pairs.merge(
-        opened[["user_id", "post_id"]].drop_duplicates(),
-        on=["user_id", "post_id"],
-        how="left",
-        indicator=True,
-    )
-    return pd.unique(unopened.loc[unopened["_merge"] == "left_only", "user_id"].to_numpy(np.int64))
+    conn.register("fresh", fresh_posts[["post_id", "creator_id"]])
+    try:
+        users = conn.execute(FRESH_POST_USERS_SQL).df()["user_id"].to_numpy(np.int64)
+    finally:
+        conn.unregister("fresh")
+    return np.sort(users)
 
 
 def feed_coverage(

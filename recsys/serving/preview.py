@@ -36,6 +36,11 @@ PREVIEWS = {
         f"SELECT t.user_id, t.rank, c.creator_name AS creator, c.category, t.score, t.source "
         f"FROM {{table}} t JOIN {CREATORS} c USING (creator_id)",
     ),
+    "feed_creators": (
+        "user_id",
+        f"SELECT t.user_id, t.rank, c.creator_name AS creator, c.category, t.score "
+        f"FROM {{table}} t JOIN {CREATORS} c USING (creator_id)",
+    ),
     "user_posts": POST_PREVIEW,
     "notification_candidates": POST_PREVIEW,
     "similar_creators": (

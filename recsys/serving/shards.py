@@ -1,5 +1,5 @@
-"""Scoring sharded by reader: user_creators and user_posts computed for `user_id % N` slices, each
-slice written as its own Parquet part, the parts assembled into the served tables.
+"""Scoring sharded by reader: user_creators, feed_creators and user_posts computed for `user_id % N`
+slices, each slice written as its own Parquet part, the parts assembled into the tables.
 
 A shard reads only its readers' subscriptions and opened posts (the filter runs in the warehouse)
 and scores them with the functions of `user_tables`, whose results for one reader depend on that
@@ -36,7 +36,12 @@ from recsys.serving.inputs import (
     CreatorInputs,
     FeedInputs,
 )
-from recsys.serving.user_tables import FeedParams, user_creators_table, user_posts
+from recsys.serving.user_tables import (
+    FeedParams,
+    feed_creators,
+    user_creators_table,
+    user_posts,
+)
 from recsys.warehouse import latest_event_at, transaction
 
 if TYPE_CHECKING:
@@ -45,10 +50,11 @@ if TYPE_CHECKING:
     from recsys.models.als import AlsFactors
 
 USER_CREATORS = "user_creators"
+FEED_CREATORS = "feed_creators"
 USER_POSTS = "user_posts"
-SHARDED_TABLES = (USER_CREATORS, USER_POSTS)
+SHARDED_TABLES = (USER_CREATORS, FEED_CREATORS, USER_POSTS)
 # Bump when scoring changes what a part holds: parts stamped before are scored again.
-SHARD_CODE_VERSION = "shards-1"
+SHARD_CODE_VERSION = "shards-2"
 STAMP_KEY = b"creator_discovery.shard_stamp"
 VERSION_COLUMN = "model_version"
 
@@ -147,17 +153,23 @@ def shard_stamp(
 def score_shard(
     factors: AlsFactors, inputs: ShardInputs, params: ScoringParams, model_version: int
 ) -> dict[str, pd.DataFrame]:
-    """user_creators and user_posts of the shard's readers, with the model version column."""
+    """user_creators, feed_creators and user_posts of the shard's readers, with the model
+    version column."""
     creators = user_creators_table(factors, inputs.creators, params.creators_per_user)
     feed = inputs.feed
+    candidates = feed_creators(factors, feed.users, params.feed)
     posts = user_posts(
-        factors, feed.users, feed.posts, feed.seen, feed.as_of, params.posts_per_user, params.feed
+        candidates,
+        feed.users,
+        feed.posts,
+        feed.seen,
+        feed.as_of,
+        params.posts_per_user,
+        params.feed,
     )
     version = np.int32(model_version)
-    return {
-        USER_CREATORS: creators.assign(**{VERSION_COLUMN: version}),
-        USER_POSTS: posts.assign(**{VERSION_COLUMN: version}),
-    }
+    tables = {USER_CREATORS: creators, FEED_CREATORS: candidates, USER_POSTS: posts}
+    return {name: table.assign(**{VERSION_COLUMN: version}) for name, table in tables.items()}
 
 
 def part_path(folder: Path, shard: Shard, table: str) -> Path:
@@ -230,8 +242,8 @@ def complete_parts(
 def assemble(
     conn: duckdb.DuckDBPyConnection, folder: Path, count: int, schema: str
 ) -> dict[str, int]:
-    """Replace schema.user_creators and schema.user_posts with the union of their parts, both in
-    one transaction (readers see the old pair or the new); rows per table."""
+    """Replace each of the schema's SHARDED_TABLES with the union of its parts, all in one
+    transaction (readers see the old tables or the new); rows per table."""
     checked_identifier(schema)
     rows = {}
     with transaction(conn):

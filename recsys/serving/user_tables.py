@@ -102,8 +102,22 @@ def user_creators_table(factors: AlsFactors, inputs: CreatorInputs, n: int) -> p
     return user_creators(factors, inputs.users, inputs.subscribed, fallback, n)
 
 
+def feed_creators(
+    factors: AlsFactors, user_ids: np.ndarray, params: FeedParams = FeedParams()
+) -> pd.DataFrame:
+    """Each known user's best-matching creators, whose recent posts their feed and notifications
+    draw on: user_id, creator_id, rank, score, the top `params.candidate_creators` by ALS score.
+
+    Subscriptions stay in: a feed shows the posts of creators one follows. Users the model has
+    not seen have no rows (they get the fallback feed). Scoring every reader against every creator
+    is the costliest step of the tables, so the feed, the notifications and the feed's coverage
+    check all read this one result.
+    """
+    return recommend(factors, None, np.asarray(user_ids, dtype=np.int64), params.candidate_creators)
+
+
 def user_posts(
-    factors: AlsFactors,
+    candidates: pd.DataFrame,
     user_ids: np.ndarray,
     posts: pd.DataFrame,
     seen: pd.DataFrame,
@@ -115,18 +129,18 @@ def user_posts(
 ) -> pd.DataFrame:
     """Recent posts of each user's best-matching creators, never a post the user already opened.
 
-    score = ALS score of the post's creator x 0.5 ** (post age / freshness half-life). Users the
-    model has not seen get the freshest posts of the most-read creators (source popular_and_fresh).
+    `candidates` are the users' best-matching creators (`feed_creators`); score = the creator's
+    ALS score x 0.5 ** (post age / freshness half-life). Users without candidates (the model has
+    not seen them) get the freshest posts of the most-read creators (source popular_and_fresh).
     Columns: user_id, post_id, creator_id, rank, score, source.
     """
     window = params.recent_days if window_days is None else window_days
     recent = _recent_posts(posts, as_of, window, params.freshness_half_life_days)
     users = pd.unique(np.asarray(user_ids, dtype=np.int64))
-    known = users[factors.user_rows(users) >= 0]
-    top = recommend(factors, None, known, params.candidate_creators)
+    known = np.isin(users, candidates["user_id"].to_numpy(np.int64))
+    top = candidates[candidates["user_id"].isin(users[known])]
     modelled = best_recent_posts(top, recent, seen, n, min_score).assign(source=SOURCE_MODEL)
-    cold = users[factors.user_rows(users) < 0]
-    fallback = _anti_join(_popular_recent(cold, recent), seen, ["user_id", "post_id"])
+    fallback = _anti_join(_popular_recent(users[~known], recent), seen, ["user_id", "post_id"])
     fallback = top_n_per_group(fallback, "user_id", "post_id", n)
     columns = ["user_id", "post_id", "creator_id", "rank", "score", "source"]
     table = pd.concat([modelled[columns], fallback[columns]], ignore_index=True)
@@ -184,7 +198,7 @@ def best_recent_posts(
 
 
 def notification_candidates(
-    factors: AlsFactors,
+    candidates: pd.DataFrame,
     user_ids: np.ndarray,
     posts: pd.DataFrame,
     seen: pd.DataFrame,
@@ -193,12 +207,13 @@ def notification_candidates(
 ) -> pd.DataFrame:
     """Posts of the last day a reader would likely open: score above a threshold, capped per user.
 
-    Only users the model knows are notified: a fallback guess is not worth an interruption.
+    Drawn from the same best-matching creators as the feed (`candidates`). Only users the model
+    knows are notified: a fallback guess is not worth an interruption.
     """
     known = np.asarray(user_ids, dtype=np.int64)
-    known = known[factors.user_rows(known) >= 0]
+    known = known[np.isin(known, candidates["user_id"].to_numpy(np.int64))]
     table = user_posts(
-        factors,
+        candidates,
         known,
         posts,
         seen,

@@ -111,6 +111,7 @@ def test_recommendation_tables_preview_a_few_subjects_by_name_and_title(
     }
 
     assert set(previews) == {
+        "feed_creators",
         "user_creators",
         "user_posts",
         "notification_candidates",

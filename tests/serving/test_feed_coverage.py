@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,12 +18,25 @@ POSTS = pd.DataFrame(
         "published_at": pd.to_datetime(["2026-10-14", "2026-10-10", "2026-09-01"]),
     }
 )
-NO_OPENS = pd.DataFrame({"user_id": pd.Series(dtype="int64"), "post_id": pd.Series(dtype="int64")})
 
 
-def candidates(pairs: dict[int, list[int]]) -> pd.DataFrame:
-    rows = [(user, creator) for user, creators in pairs.items() for creator in creators]
-    return pd.DataFrame(rows, columns=["user_id", "creator_id"])
+def warehouse(
+    candidates: dict[int, list[int]], served: list[int], opened: list[tuple[int, int]] = ()
+) -> duckdb.DuckDBPyConnection:
+    """The tables the rule reads: served users, their best-matching creators, their events."""
+    conn = duckdb.connect()
+    for schema in ("marts", "staging", "recommendations"):
+        conn.execute(f"CREATE SCHEMA {schema}")
+    conn.execute("CREATE TABLE marts.user_features (user_id BIGINT, is_bot BOOLEAN)")
+    conn.executemany("INSERT INTO marts.user_features VALUES (?, false)", [[u] for u in served])
+    conn.execute("CREATE TABLE recommendations.feed_creators (user_id BIGINT, creator_id BIGINT)")
+    pairs = [[user, creator] for user, creators in candidates.items() for creator in creators]
+    if pairs:
+        conn.executemany("INSERT INTO recommendations.feed_creators VALUES (?, ?)", pairs)
+    conn.execute("CREATE TABLE staging.stg_events (user_id BIGINT, post_id BIGINT)")
+    if opened:
+        conn.executemany("INSERT INTO staging.stg_events VALUES (?, ?)", [list(o) for o in opened])
+    return conn
 
 
 def test_posts_within_keeps_the_window_up_to_the_latest_event() -> None:
@@ -33,28 +47,32 @@ def test_posts_within_keeps_the_window_up_to_the_latest_event() -> None:
 def test_a_known_user_whose_creators_posted_nothing_fresh_is_not_judged() -> None:
     fresh = posts_within(POSTS, AS_OF, 7.0)
     # User 1 may be shown creators 10 and 30; user 2 only creator 30, which posted long ago.
-    may_see = candidates({1: [10, 30], 2: [30]})
+    conn = warehouse({1: [10, 30], 2: [30]}, served=[1, 2])
 
-    users = users_with_fresh_posts(may_see, np.array([]), fresh, NO_OPENS)
-
-    assert users.tolist() == [1]
+    assert users_with_fresh_posts(conn, fresh).tolist() == [1]
 
 
 def test_a_user_who_opened_every_fresh_post_of_their_creators_is_not_judged() -> None:
     fresh = posts_within(POSTS, AS_OF, 7.0)
-    opened = pd.DataFrame({"user_id": [1], "post_id": [100]})
+    conn = warehouse({1: [10], 2: [10]}, served=[1, 2], opened=[(1, 100)])
 
-    users = users_with_fresh_posts(candidates({1: [10], 2: [10]}), np.array([]), fresh, opened)
-
-    assert users.tolist() == [2]
+    assert users_with_fresh_posts(conn, fresh).tolist() == [2]
 
 
-def test_a_cold_user_has_something_to_see_whenever_any_post_is_fresh() -> None:
+def test_a_cold_user_has_something_to_see_until_they_opened_every_fresh_post() -> None:
     fresh = posts_within(POSTS, AS_OF, 7.0)
+    # No best-matching creators: users 7, 8 and 9 get the fallback feed, drawn from any creator.
+    conn = warehouse({}, served=[7, 8, 9], opened=[(8, 100), (9, 100), (9, 200)])
 
-    users = users_with_fresh_posts(candidates({}), np.array([7, 8]), fresh, NO_OPENS)
+    assert users_with_fresh_posts(conn, fresh).tolist() == [7, 8]
 
-    assert sorted(users.tolist()) == [7, 8]
+
+def test_bots_are_not_judged() -> None:
+    fresh = posts_within(POSTS, AS_OF, 7.0)
+    conn = warehouse({1: [10]}, served=[1])
+    conn.execute("INSERT INTO marts.user_features VALUES (5, true)")
+
+    assert users_with_fresh_posts(conn, fresh).tolist() == [1]
 
 
 def test_coverage_is_judged_over_the_users_with_fresh_posts_not_all_users() -> None:

@@ -22,6 +22,7 @@ from recsys.models.als import AlsFactors, AlsParams
 from recsys.models.training import fit_serving_als
 from recsys.serving.inputs import read_creator_inputs, read_feed_inputs
 from recsys.serving.shards import (
+    FEED_CREATORS,
     SHARDED_TABLES,
     USER_CREATORS,
     USER_POSTS,
@@ -36,7 +37,7 @@ from recsys.serving.shards import (
     shard_stamp,
     write_parts,
 )
-from recsys.serving.user_tables import FeedParams, user_creators_table, user_posts
+from recsys.serving.user_tables import FeedParams, feed_creators, user_creators_table, user_posts
 from recsys.settings import (
     DATA_DIR_VAR,
     LANDING_DIR_VAR,
@@ -48,7 +49,7 @@ from recsys.warehouse import connect
 
 PARAMS = ScoringParams(creators_per_user=20, posts_per_user=20, feed=FeedParams())
 VERSION = 3
-KEYS = {USER_CREATORS: ["user_id", "rank"], USER_POSTS: ["user_id", "rank"]}
+KEYS = {table: ["user_id", "rank"] for table in (USER_CREATORS, FEED_CREATORS, USER_POSTS)}
 
 
 @dataclass(frozen=True)
@@ -77,21 +78,22 @@ def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 def unsharded(platform: Platform) -> dict[str, pd.DataFrame]:
-    """The two tables as assets/recommendations.py computes them, in one step for every user."""
+    """The tables as assets/recommendations.py computes them, in one step for every user."""
     with connect(platform.warehouse, read_only=True) as conn:
         creators, feed = read_creator_inputs(conn), read_feed_inputs(conn)
     tables = {
         USER_CREATORS: user_creators_table(platform.factors, creators, PARAMS.creators_per_user),
-        USER_POSTS: user_posts(
-            platform.factors,
-            feed.users,
-            feed.posts,
-            feed.seen,
-            feed.as_of,
-            PARAMS.posts_per_user,
-            PARAMS.feed,
-        ),
+        FEED_CREATORS: feed_creators(platform.factors, feed.users, PARAMS.feed),
     }
+    tables[USER_POSTS] = user_posts(
+        tables[FEED_CREATORS],
+        feed.users,
+        feed.posts,
+        feed.seen,
+        feed.as_of,
+        PARAMS.posts_per_user,
+        PARAMS.feed,
+    )
     return {name: table.assign(model_version=np.int32(VERSION)) for name, table in tables.items()}
 
 

@@ -16,6 +16,7 @@ from recsys.serving.user_tables import (
     SOURCE_MODEL,
     FeedParams,
     fallback_creators,
+    feed_creators,
     notification_candidates,
     user_creators,
     user_creators_table,
@@ -108,13 +109,27 @@ def test_a_cold_user_subscribed_to_the_most_popular_creators_still_gets_a_full_l
     assert set(table["source"]) == {SOURCE_FALLBACK}
 
 
+def test_feed_creators_are_each_known_users_best_matches_subscriptions_included(
+    factors: AlsFactors,
+) -> None:
+    candidates = feed_creators(factors, np.array([1, 2, 99]), FeedParams(candidate_creators=2))
+
+    # Nothing is excluded: a feed shows the posts of the creators one subscribes to.
+    assert candidates[candidates["user_id"] == 1]["creator_id"].tolist() == [10, 20]
+    assert candidates[candidates["user_id"] == 2]["creator_id"].tolist() == [30, 20]
+    assert 99 not in candidates["user_id"].tolist()  # unknown to the model: the fallback feed
+    assert rank_problems(candidates, "user_id").ok
+
+
 def test_the_feed_draws_on_only_the_candidate_creators_best_for_the_user(
     factors: AlsFactors, posts: pd.DataFrame
 ) -> None:
     no_seen = pd.DataFrame({"user_id": [], "post_id": []}, dtype=np.int64)
     params = FeedParams(candidate_creators=1)
 
-    feed = user_posts(factors, np.array([1]), posts, no_seen, AS_OF, n=5, params=params)
+    candidates = feed_creators(factors, np.array([1]), params)
+
+    feed = user_posts(candidates, np.array([1]), posts, no_seen, AS_OF, n=5, params=params)
 
     assert set(feed["creator_id"]) == {10}  # user 1's best creator; 20 and 30 are not drawn on
 
@@ -124,7 +139,9 @@ def test_the_feed_holds_recent_unread_posts_of_the_best_matching_creators(
 ) -> None:
     seen = pd.DataFrame({"user_id": [1], "post_id": [100]})
 
-    feed = user_posts(factors, np.array([1]), posts, seen, AS_OF, n=3, params=FeedParams())
+    candidates = feed_creators(factors, np.array([1]))
+
+    feed = user_posts(candidates, np.array([1]), posts, seen, AS_OF, n=3, params=FeedParams())
 
     assert leaked_rows(feed, seen, ["user_id", "post_id"]).empty
     assert 102 not in feed["post_id"].tolist()  # 30 days old: outside the recent window
@@ -137,7 +154,9 @@ def test_users_without_history_get_the_most_read_fresh_posts(
 ) -> None:
     seen = pd.DataFrame({"user_id": [99], "post_id": [300]})
 
-    feed = user_posts(factors, np.array([99]), posts, seen, AS_OF, n=2, params=FeedParams())
+    candidates = feed_creators(factors, np.array([99]))
+
+    feed = user_posts(candidates, np.array([99]), posts, seen, AS_OF, n=2, params=FeedParams())
 
     assert feed["post_id"].tolist() == [100, 200]
     assert set(feed["source"]) == {SOURCE_FALLBACK}
@@ -149,7 +168,9 @@ def test_notifications_are_last_day_posts_above_the_threshold_capped_per_user(
     params = FeedParams(notification_min_score=0.3, notifications_per_user_per_day=2)
     seen = pd.DataFrame({"user_id": [2], "post_id": [300]})
 
-    table = notification_candidates(factors, np.array([1, 2, 99]), posts, seen, AS_OF, params)
+    candidates = feed_creators(factors, np.array([1, 2, 99]), params)
+
+    table = notification_candidates(candidates, np.array([1, 2, 99]), posts, seen, AS_OF, params)
 
     assert table.groupby("user_id").size().max() <= 2
     assert (table["score"] >= 0.3).all()
