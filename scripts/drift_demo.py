@@ -68,7 +68,7 @@ def run_scenario(
     day after training (normal days first when `trained_days` < `normal_days`: the band's trailing
     days); tick the sensor twice and run the retrain it requests."""
     from definitions import build_definitions
-    from recsys.models.tracking import TrackingConfig, champion
+    from recsys.models.tracking import champion
     from sensors.drift import drift_retrain_sensor
 
     trained_days = normal_days if trained_days is None else trained_days
@@ -102,7 +102,7 @@ def run_scenario(
         if not run("ingest_events", tags=tags).success:
             raise SystemExit(f"ingesting {first} .. {last} failed")
 
-    tracking = TrackingConfig.local(settings.mlflow_dir)
+    tracking = settings.mlflow_tracking
     if not run("load_dimensions").success:
         raise SystemExit("loading the dimension tables failed")
     ingest(DEFAULT_START, trained_until)

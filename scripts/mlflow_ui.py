@@ -1,7 +1,8 @@
 """The MLflow UI over the store the pipeline writes to, on the loopback address.
 
-The store's place comes from the settings (`<data dir>/mlflow`), so the UI shows the runs and
-registered models of the data folder the pipeline used, wherever CREATOR_DISCOVERY_DATA_DIR puts it.
+The store comes from the settings: CREATOR_DISCOVERY_MLFLOW_TRACKING_URI (e.g. PostgreSQL) when set,
+else the SQLite store in `<data dir>/mlflow`, so the UI shows the runs and registered models the
+pipeline wrote, wherever they are.
 
 Usage: python -m scripts.mlflow_ui [--port 5000]
 """
@@ -19,10 +20,8 @@ DEFAULT_PORT = 5000
 
 
 def mlflow_ui_command(settings: Settings, port: int) -> list[str]:
-    """`mlflow ui` on the SQLite store the tracking helpers write (TrackingConfig.local)."""
-    from recsys.models.tracking import TrackingConfig
-
-    store = TrackingConfig.local(settings.mlflow_dir).tracking_uri
+    """`mlflow ui` on the store the tracking helpers write (Settings.mlflow_tracking)."""
+    store = settings.mlflow_tracking.tracking_uri
     # The interpreter running this script, so the project's venv is used with or without `uv run`;
     # one worker is plenty for one person and stops at once on Ctrl-C.
     server = ["--host", HOST, "--port", str(port), "--workers", "1"]
@@ -34,7 +33,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    # SQLite creates the database file but not its folder (nothing trained yet: an empty UI).
+    # SQLite creates the database file but not its folder (nothing trained yet: an empty UI);
+    # the artifacts live under it whatever the store.
     settings.mlflow_dir.mkdir(parents=True, exist_ok=True)
     command = mlflow_ui_command(settings, args.port)
     # Replaced, not wrapped: Ctrl-C and the exit status are the server's own.

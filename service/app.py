@@ -26,7 +26,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The service over `settings`' product database, search bundle and MLflow registry."""
     champions = Champions(
         ArtifactStore(settings.models_dir).search_bundle_dir(),
-        settings.mlflow_dir,
+        settings.mlflow_tracking,
         settings.serve_reload_seconds,
     )
     state = ServiceState(ProductDatabase(settings.product_db_url), champions, Metrics())

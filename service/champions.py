@@ -22,6 +22,7 @@ from recsys.serving.search.engine import SearchBundle, current_bundle_folder, lo
 from service.embedder import Embedded, QueryEmbedder, UnsupportedPipeline
 
 CONTENT_MODEL_NAME = "creator-discovery-content"
+SQLITE_PREFIX = "sqlite:///"
 
 log = logging.getLogger("service.champions")
 
@@ -97,9 +98,9 @@ class ReloadStatus:
 class Champions:
     """Holds the served bundle; `poll()` reloads it when the bundle pointer moves."""
 
-    def __init__(self, bundle_dir: Path, mlflow_dir: Path | None, interval: float) -> None:
+    def __init__(self, bundle_dir: Path, tracking: TrackingConfig | None, interval: float) -> None:
         self.bundle_dir = bundle_dir
-        self.mlflow_dir = mlflow_dir
+        self.tracking = tracking
         self.interval = interval
         self.served: Served | None = None
         self.status = ReloadStatus()
@@ -166,25 +167,30 @@ class Champions:
         )
 
     def _champion(self) -> tuple[int | None, str | None]:
-        """The content champion's version, read from the registry's own SQLite file: a
-        parameterized SELECT costs microseconds, where importing MLflow in the serving process
-        costs seconds of CPU (STACK.md); the MLflow client answers if the table is not there."""
-        database = None if self.mlflow_dir is None else self.mlflow_dir / "mlflow.db"
-        if database is None or not database.is_file():
+        """The content champion's version. From a SQLite store (the default), read from its file:
+        a parameterized SELECT costs microseconds, where importing MLflow in the serving process
+        costs seconds of CPU (STACK.md). From a tracking server's store (PostgreSQL), or when the
+        table is not there, the MLflow client answers, in this background thread."""
+        if self.tracking is None:
             return None, None
-        try:
-            with sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=5) as conn:
-                row = conn.execute(
-                    "SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?",
-                    (CONTENT_MODEL_NAME, CHAMPION),
-                ).fetchone()
-            return (int(row[0]) if row else None), None
-        except sqlite3.OperationalError:
-            pass
+        uri = self.tracking.tracking_uri
+        if uri.startswith(SQLITE_PREFIX):
+            database = Path(uri.removeprefix(SQLITE_PREFIX))
+            if not database.is_file():
+                return None, None
+            try:
+                with sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=5) as conn:
+                    row = conn.execute(
+                        "SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?",
+                        (CONTENT_MODEL_NAME, CHAMPION),
+                    ).fetchone()
+                return (int(row[0]) if row else None), None
+            except sqlite3.OperationalError:
+                pass
         try:
             from recsys.models.tracking import champion
 
-            record = champion(TrackingConfig.local(self.mlflow_dir), CONTENT_MODEL_NAME)
+            record = champion(self.tracking, CONTENT_MODEL_NAME)
             return (record.version if record else None), None
         except Exception as error:
             return None, f"{type(error).__name__}: {error}"

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from support.postgres_databases import fresh_database
 
+import service.champions
 from recsys.models.als import AlsParams
 from recsys.models.gate_rule import ALS_GATE
 from recsys.models.promotion import gate_version
@@ -85,6 +86,11 @@ def test_a_fit_is_tracked_registered_and_promoted_in_a_postgresql_store(
         assert runs == 2
         assert aliases == [("champion", good)]
         assert not (settings.mlflow_dir / "mlflow.db").exists()
+        # The online service reads the champion alias from the same store.
+        monkeypatch.setattr(service.champions, "CONTENT_MODEL_NAME", MODEL)
+        watcher = service.champions.Champions(tmp_path / "no-bundle-yet", tracking, interval=30)
+        watcher.poll()
+        assert (watcher.status.champion_version, watcher.status.champion_error) == (good, None)
 
 
 def test_without_the_setting_mlflow_keeps_its_sqlite_store_in_the_data_folder(
