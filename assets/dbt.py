@@ -28,6 +28,7 @@ class DbtBuildConfig(dg.Config):
     split_cutoff: str | None = None
     holdout_days: int | None = None
     new_creator_days: int | None = None
+    recent_activity_days: int | None = None
     bot_max_events_per_day: int | None = None
 
 

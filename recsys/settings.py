@@ -40,6 +40,7 @@ BOT_MAX_EVENTS_PER_DAY_VAR = "CREATOR_DISCOVERY_BOT_MAX_EVENTS_PER_DAY"
 HOLDOUT_DAYS_VAR = "CREATOR_DISCOVERY_HOLDOUT_DAYS"
 SPLIT_PROTOCOL_VAR = "CREATOR_DISCOVERY_SPLIT_PROTOCOL"
 NEW_CREATOR_DAYS_VAR = "CREATOR_DISCOVERY_NEW_CREATOR_DAYS"
+RECENT_ACTIVITY_DAYS_VAR = "CREATOR_DISCOVERY_RECENT_ACTIVITY_DAYS"
 FRESH_POST_DAYS_VAR = "CREATOR_DISCOVERY_FRESH_POST_DAYS"
 DRIFT_CURRENT_DAYS_VAR = "CREATOR_DISCOVERY_DRIFT_CURRENT_DAYS"
 DRIFT_REFERENCE_DAYS_VAR = "CREATOR_DISCOVERY_DRIFT_REFERENCE_DAYS"
@@ -100,6 +101,7 @@ SplitProtocol = Literal["global", "per_user"]
 SPLIT_PROTOCOLS: tuple[SplitProtocol, ...] = ("global", "per_user")
 DEFAULT_SPLIT_PROTOCOL: SplitProtocol = "per_user"
 DEFAULT_NEW_CREATOR_DAYS = 30
+DEFAULT_RECENT_ACTIVITY_DAYS = 7
 DEFAULT_FRESH_POST_DAYS = 7.0
 DEFAULT_DRIFT_CURRENT_DAYS = 7
 DEFAULT_DRIFT_REFERENCE_DAYS = 14
@@ -179,6 +181,10 @@ class Settings:
     new_creator_days: int = DEFAULT_NEW_CREATOR_DAYS
     """CREATOR_DISCOVERY_NEW_CREATOR_DAYS: creators created within this many days of the latest
     event are new (dbt var new_creator_days)."""
+    recent_activity_days: int = DEFAULT_RECENT_ACTIVITY_DAYS
+    """CREATOR_DISCOVERY_RECENT_ACTIVITY_DAYS: the days before the latest event whose events make a
+    creator's recent audience (creator_features' *_recent columns, dbt var recent_activity_days),
+    which the fallback for readers without history ranks by."""
     fresh_post_days: float = DEFAULT_FRESH_POST_DAYS
     """CREATOR_DISCOVERY_FRESH_POST_DAYS: posts published within this many days of the latest event
     are fresh enough for user_posts (the feed's recent_days)."""
@@ -321,6 +327,7 @@ class Settings:
             "holdout_days": self.holdout_days,
             "split_protocol": self.split_protocol,
             "new_creator_days": self.new_creator_days,
+            "recent_activity_days": self.recent_activity_days,
         }
 
     def event_partitions_start(self, landed_days: list[dt.date]) -> dt.date:
@@ -377,6 +384,9 @@ class Settings:
                 env, SPLIT_PROTOCOL_VAR, SPLIT_PROTOCOLS, DEFAULT_SPLIT_PROTOCOL
             ),
             new_creator_days=_number(env, NEW_CREATOR_DAYS_VAR, int, DEFAULT_NEW_CREATOR_DAYS),
+            recent_activity_days=_number(
+                env, RECENT_ACTIVITY_DAYS_VAR, int, DEFAULT_RECENT_ACTIVITY_DAYS
+            ),
             fresh_post_days=_number(env, FRESH_POST_DAYS_VAR, float, DEFAULT_FRESH_POST_DAYS),
             drift_current_days=_number(
                 env, DRIFT_CURRENT_DAYS_VAR, int, DEFAULT_DRIFT_CURRENT_DAYS

@@ -32,6 +32,7 @@ class History(dg.ConfigurableResource):
     holdout_days: int = _DEFAULTS.holdout_days
     split_protocol: str = _DEFAULTS.split_protocol
     new_creator_days: int = _DEFAULTS.new_creator_days
+    recent_activity_days: int = _DEFAULTS.recent_activity_days
     fresh_post_days: float = _DEFAULTS.fresh_post_days
     drift_current_days: int = _DEFAULTS.drift_current_days
     drift_reference_days: int = _DEFAULTS.drift_reference_days

@@ -221,8 +221,8 @@ CREATOR_FEATURES_COLUMNS: dict[str, str] = {
     "n_paid_subscribers": "BIGINT",
     "n_events": "BIGINT",
     "n_distinct_readers": "BIGINT",
-    "n_events_7d": "BIGINT",
-    "n_distinct_readers_7d": "BIGINT",
+    "n_events_recent": "BIGINT",
+    "n_distinct_readers_recent": "BIGINT",
     "is_new": "BOOLEAN",
 }
 POST_FEATURES_COLUMNS: dict[str, str] = {
@@ -269,7 +269,7 @@ def creator_features_expectations() -> list[Expectation]:
         *_key(t, "creator_id"),
         *_counts(t, CREATOR_FEATURES_COLUMNS),
         _at_least(t, "n_posts", "n_paid_posts"),
-        _at_least(t, "n_events", "n_events_7d"),
+        _at_least(t, "n_events", "n_events_recent"),
         _at_least(t, "n_active_subscribers", "n_paid_subscribers"),
         _at_least(t, "last_post_at", "first_post_at"),
         *_not_null(t, "category", severity="warning"),

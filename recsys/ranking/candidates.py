@@ -30,6 +30,7 @@ from recsys.models.interactions import Exclusions
 from recsys.models.popularity import recommend_popular
 from recsys.ranking.frames import registered
 from recsys.serving.user_tables import fallback_creators
+from recsys.settings import DEFAULT_RECENT_ACTIVITY_DAYS
 
 if TYPE_CHECKING:
     import duckdb
@@ -45,7 +46,7 @@ PAIR_BLOCK = 1_000_000
 # the columns fallback_creators ranks.
 POPULAR_AS_OF_SQL = """
 WITH recent AS (
-    SELECT w.boundary, p.creator_id, count(DISTINCT p.user_id) AS n_distinct_readers_7d
+    SELECT w.boundary, p.creator_id, count(DISTINCT p.user_id) AS n_distinct_readers_recent
     FROM _window_days AS w
     JOIN features.user_creator_snapshots AS p ON p.as_of_day = CAST(w.as_of_day AS DATE)
     GROUP BY ALL
@@ -58,7 +59,7 @@ existing AS (
 SELECT e.boundary, e.creator_id, e.created_at,
        coalesce(s.n_readers, 0) AS n_distinct_readers,
        coalesce(s.n_posts, 0) AS n_posts,
-       coalesce(r.n_distinct_readers_7d, 0) AS n_distinct_readers_7d
+       coalesce(r.n_distinct_readers_recent, 0) AS n_distinct_readers_recent
 FROM existing AS e
 ASOF LEFT JOIN features.creator_snapshots AS s
   ON e.creator_id = s.creator_id AND s.available_at <= e.boundary
@@ -81,7 +82,7 @@ class CandidateParams:
     als: int = 40
     content: int = 20
     popular_and_fresh: int = 10
-    recent_days: float = 7.0
+    recent_days: float = DEFAULT_RECENT_ACTIVITY_DAYS
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from recsys.ranking.candidates import RANK_COLUMNS
 from recsys.ranking.frames import registered
+from recsys.settings import DEFAULT_RECENT_ACTIVITY_DAYS
 
 if TYPE_CHECKING:
     import duckdb
@@ -150,7 +151,7 @@ class FeatureParams:
     """recent_days: the window of the *_recent features, ending at the label time (the data's
     own dates, so a replayed or irregular history is measured the same way)."""
 
-    recent_days: float = 7.0
+    recent_days: float = DEFAULT_RECENT_ACTIVITY_DAYS
 
 
 def point_in_time_features(

@@ -44,11 +44,11 @@ class FeedParams:
 
 
 def fallback_creators(creator_features: pd.DataFrame, n: int) -> np.ndarray:
-    """Creator ids for users without history: the most-read creators of the last 7 days
+    """Creator ids for users without history: the most-read creators of the recent days
     interleaved with the newest creators that already posted (so cold-start creators get seen).
     """
     popular = creator_features.sort_values(
-        ["n_distinct_readers_7d", "n_distinct_readers", "creator_id"],
+        ["n_distinct_readers_recent", "n_distinct_readers", "creator_id"],
         ascending=[False, False, True],
     )["creator_id"].to_numpy(np.int64)
     with_posts = creator_features[creator_features["n_posts"] > 0]

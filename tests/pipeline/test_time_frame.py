@@ -135,6 +135,7 @@ def test_the_history_resource_carries_each_setting_to_its_dbt_var_and_window() -
         "bot_max_events_per_day": 40,
         "holdout_days": 3,
         "new_creator_days": 90,
+        "recent_activity_days": 7,
         "split_protocol": "per_user",
     }
     # A run's override still wins over the setting.

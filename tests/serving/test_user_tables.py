@@ -78,7 +78,7 @@ def test_the_fallback_interleaves_popular_and_new_creators() -> None:
     creators = pd.DataFrame(
         {
             "creator_id": [1, 2, 3, 4],
-            "n_distinct_readers_7d": [100, 50, 0, 10],
+            "n_distinct_readers_recent": [100, 50, 0, 10],
             "n_distinct_readers": [500, 300, 0, 20],
             "n_posts": [10, 10, 2, 0],
             "created_at": pd.to_datetime(["2020-01-01", "2021-01-01", "2026-10-10", "2026-10-14"]),
@@ -95,7 +95,7 @@ def test_a_cold_user_subscribed_to_the_most_popular_creators_still_gets_a_full_l
     creators = pd.DataFrame(
         {
             "creator_id": [10, 20, 30, 40],
-            "n_distinct_readers_7d": [40, 30, 20, 10],
+            "n_distinct_readers_recent": [40, 30, 20, 10],
             "n_distinct_readers": [40, 30, 20, 10],
             "n_posts": [1, 1, 1, 1],
             "created_at": pd.to_datetime(["2020-01-01"] * 4),

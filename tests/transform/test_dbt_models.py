@@ -302,7 +302,7 @@ def test_user_features_count_activity_and_running_subscriptions(warehouse: Path)
 def test_creator_features_count_recent_engagement_and_flag_new_creators(warehouse: Path) -> None:
     columns = (
         "n_posts, n_paid_posts, n_active_subscribers, n_paid_subscribers, n_events,"
-        " n_distinct_readers, n_events_7d, n_distinct_readers_7d, is_new"
+        " n_distinct_readers, n_events_recent, n_distinct_readers_recent, is_new"
     )
     rows = dict(
         (row[0], row[1:])

@@ -1,6 +1,6 @@
-"""The settings reach dbt: the bot threshold, the holdout and the new-creator window, each passed
-as a var by the dbt assets (assets.dbt.dbt_vars over resources.History) and measured from the
-data's own latest event."""
+"""The settings reach dbt: the bot threshold, the holdout, the new-creator and recent-activity
+windows, each passed as a var by the dbt assets (assets.dbt.dbt_vars over resources.History) and
+measured from the data's own latest event."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "CREATOR_DISCOVERY_BOT_MAX_EVENTS_PER_DAY": "3",
             "CREATOR_DISCOVERY_HOLDOUT_DAYS": "3",
             "CREATOR_DISCOVERY_NEW_CREATOR_DAYS": "5",
+            "CREATOR_DISCOVERY_RECENT_ACTIVITY_DAYS": "2",
         }
     )
     chosen = dbt_vars(str(warehouse), {}, History.from_settings(settings).dbt_vars())
@@ -78,3 +79,13 @@ def test_the_new_creator_setting_measures_from_the_latest_event(built: Path) -> 
         (10, False),
         (20, False),
     ]
+
+
+def test_the_recent_activity_setting_counts_the_days_before_the_latest_event(built: Path) -> None:
+    # Two days before the latest event (March 18, 12:00): reader 2's read of March 19 (Ada's
+    # post) and of the latest event (Bo's); March 18, 09:00 is outside. Reader 1 is a bot.
+    recent = (
+        "select creator_id, n_events_recent, n_distinct_readers_recent from marts.creator_features"
+    )
+
+    assert query(built, f"{recent} order by 1") == [(10, 1, 1), (20, 1, 1)]

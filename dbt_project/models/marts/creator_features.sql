@@ -28,10 +28,12 @@ engagement as (
         events.creator_id,
         count(*) as n_events,
         count(distinct events.user_id) as n_distinct_readers,
-        count(*) filter (where events.event_at > {{ days_before('as_of.as_of_at', 7) }}) as n_events_7d,
+        count(*) filter (
+            where events.event_at > {{ days_before('as_of.as_of_at', var('recent_activity_days')) }}
+        ) as n_events_recent,
         count(distinct events.user_id) filter (
-            where events.event_at > {{ days_before('as_of.as_of_at', 7) }}
-        ) as n_distinct_readers_7d
+            where events.event_at > {{ days_before('as_of.as_of_at', var('recent_activity_days')) }}
+        ) as n_distinct_readers_recent
     from {{ ref('stg_events') }} as events
     cross join as_of
     group by events.creator_id
@@ -50,8 +52,8 @@ select
     coalesce(subscribers.n_paid_subscribers, 0) as n_paid_subscribers,
     coalesce(engagement.n_events, 0) as n_events,
     coalesce(engagement.n_distinct_readers, 0) as n_distinct_readers,
-    coalesce(engagement.n_events_7d, 0) as n_events_7d,
-    coalesce(engagement.n_distinct_readers_7d, 0) as n_distinct_readers_7d,
+    coalesce(engagement.n_events_recent, 0) as n_events_recent,
+    coalesce(engagement.n_distinct_readers_recent, 0) as n_distinct_readers_recent,
     creators.created_at > {{ days_before('as_of.as_of_at', var('new_creator_days')) }} as is_new
 from {{ ref('stg_creators') }} as creators
 cross join as_of
