@@ -40,6 +40,21 @@ class ServiceState:
             )
         return served
 
+    def ranked(
+        self, table: str, columns: str, subject: str, subject_id: int, k: int
+    ) -> tuple[list[tuple], int]:
+        """The subject's first k rows of `table` by rank (`columns` of each), and the export
+        version they come from: one statement, so rows and version are of one table version
+        (the live version when the subject has no rows)."""
+        with self.db.read() as reader:
+            found = reader.rows(
+                f"SELECT {columns}, export_version FROM {{s}}{table} "
+                f"WHERE {subject} = {{p}} ORDER BY rank LIMIT {{p}}",
+                (subject_id, k),
+            )
+            version = found[0][-1] if found else reader.live_version()
+        return [row[:-1] for row in found], version
+
     def fallback(self, reader: Reader, table: str) -> tuple[list[tuple], int]:
         """The popular-and-fresh list of `table` (item columns, score, model version), best
         first, and the export version it comes from; cached per export version.

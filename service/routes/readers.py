@@ -49,13 +49,13 @@ async def reader_history(user_id: int, request: Request, k: K = DEFAULT_K) -> Re
 def recent_posts_of(state: ServiceState, user_id: int, k: int) -> Body:
     """A ReaderRecentPosts body."""
     served = state.champions.served
-    with state.db.read() as reader:
-        found = reader.rows(
-            "SELECT post_id, rank, creator_id, opened_at, event_types, export_version "
-            "FROM {s}reader_recent_posts WHERE user_id = {p} ORDER BY rank LIMIT {p}",
-            (user_id, k),
-        )
-        version = found[0][-1] if found else reader.live_version()
+    found, version = state.ranked(
+        "reader_recent_posts",
+        "post_id, rank, creator_id, opened_at, event_types",
+        "user_id",
+        user_id,
+        k,
+    )
     titles = served.posts if served else {}
     items = [
         {
@@ -66,7 +66,7 @@ def recent_posts_of(state: ServiceState, user_id: int, k: int) -> Body:
             "event_types": event_types.split(","),
             "title": titles.get(post, (None, None))[1],
         }
-        for post, rank, creator, opened_at, event_types, _ in found
+        for post, rank, creator, opened_at, event_types in found
     ]
     return {"user_id": user_id, "export_version": version, "items": items}
 

@@ -29,19 +29,19 @@ async def similar_posts(post_id: int, request: Request, k: K = DEFAULT_K) -> Res
 def creators_like(state: ServiceState, creator_id: int, k: int) -> Body:
     """A SimilarCreators body; NotFound for a creator neither the table nor the bundle knows."""
     served = state.champions.served
-    with state.db.read() as reader:
-        found = reader.rows(
-            "SELECT similar_creator_id, rank, score, model_version, export_version "
-            "FROM {s}similar_creators WHERE creator_id = {p} ORDER BY rank LIMIT {p}",
-            (creator_id, k),
-        )
-        version = found[0][-1] if found else reader.live_version()
+    found, version = state.ranked(
+        "similar_creators",
+        "similar_creator_id, rank, score, model_version",
+        "creator_id",
+        creator_id,
+        k,
+    )
     names = served.creators if served else {}
     if not found and creator_id not in names:
         raise NotFound(f"creator {creator_id} is unknown")
     items = [
         creator_item(other, rank, score, names, model_version=model)
-        for other, rank, score, model, _ in found
+        for other, rank, score, model in found
     ]
     return {"creator_id": creator_id, "export_version": version, "items": items}
 
@@ -50,18 +50,14 @@ def posts_like(state: ServiceState, post_id: int, k: int) -> Body:
     """A SimilarPosts body: the table's rows, else the post index's neighbours; NotFound for a
     post neither knows."""
     served = state.champions.served
-    with state.db.read() as reader:
-        found = reader.rows(
-            "SELECT similar_post_id, rank, score, model_version, export_version "
-            "FROM {s}similar_posts WHERE post_id = {p} ORDER BY rank LIMIT {p}",
-            (post_id, k),
-        )
-        version = found[0][-1] if found else reader.live_version()
+    found, version = state.ranked(
+        "similar_posts", "similar_post_id, rank, score, model_version", "post_id", post_id, k
+    )
     titles = served.posts if served else {}
     if found:
         items = [
             post_item(other, rank, score, titles, model_version=model)
-            for other, rank, score, model, _ in found
+            for other, rank, score, model in found
         ]
         return _similar_posts(post_id, "table", version, None, items)
     if served is None or post_id not in served.posts:
