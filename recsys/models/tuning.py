@@ -215,17 +215,30 @@ def warehouse_pair_strength(
 ) -> pd.DataFrame:
     """user_id, creator_id, strength of every train pair (or every pair), as pair_strength
     computes it over the event aggregate, summed in the warehouse."""
-    aggregate = TRAIN_AGGREGATE_SQL if train_only else ALL_AGGREGATE_SQL
-    sql = WAREHOUSE_STRENGTH_SQL.format(aggregate=aggregate, seconds_per_day=SECONDS_PER_DAY)
+    if train_only:
+        return strength_in_warehouse(
+            conn, TRAIN_AGGREGATE_SQL, weighting, {"seed": 0, "max_users": None}
+        )
+    return strength_in_warehouse(conn, ALL_AGGREGATE_SQL, weighting)
+
+
+def strength_in_warehouse(
+    conn: duckdb.DuckDBPyConnection,
+    aggregate_sql: str,
+    weighting: Weighting,
+    values: Mapping[str, object] | None = None,
+) -> pd.DataFrame:
+    """user_id, creator_id, strength: pair_strength of the aggregate `aggregate_sql` selects
+    (user_id, creator_id, event_type, n_events, mean_epoch, as_of_epoch; its own parameters in
+    `values`), summed in the warehouse, which never holds the aggregate in memory."""
+    sql = WAREHOUSE_STRENGTH_SQL.format(aggregate=aggregate_sql, seconds_per_day=SECONDS_PER_DAY)
     types = list(weighting.event_weights)
-    values = {
+    weights = {
         "event_types": types,
         "event_weights": [float(weighting.event_weights[t]) for t in types],
         "half_life_days": float(weighting.half_life_days),
     }
-    if train_only:
-        values |= {"seed": 0, "max_users": None}
-    return conn.execute(sql, values).df()
+    return conn.execute(sql, {**weights, **(values or {})}).df()
 
 
 def pair_strength(aggregate: pd.DataFrame, weighting: Weighting) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from recsys.models.tuning import DBT_PROJECT_DIR, Weighting
+from recsys.models.tuning import DBT_PROJECT_DIR, Weighting, strength_in_warehouse
 from recsys.ranking.frames import registered
 
 if TYPE_CHECKING:
@@ -76,7 +76,6 @@ CROSS JOIN latest
 LEFT JOIN _label_times AS h ON e.user_id = h.user_id
 WHERE h.label_ts IS NULL OR e.event_at < h.label_ts
 GROUP BY ALL
-ORDER BY e.user_id, e.creator_id, e.event_type, event_day
 """
 # The posts each reader engaged with before their label time, weighted by event type.
 READS_BEFORE_SQL = """
@@ -137,11 +136,16 @@ def relevance_grades(
     return engaged.assign(grade=scale.grades(engaged["engagement"]))
 
 
-def events_before(conn: duckdb.DuckDBPyConnection, label_times: pd.DataFrame) -> pd.DataFrame:
-    """Every reader's events before their label time (all of them without one), aggregated by
-    (user, creator, event type, day) with the time they decay as of."""
+def strength_before(
+    conn: duckdb.DuckDBPyConnection, label_times: pd.DataFrame, weighting: Weighting
+) -> pd.DataFrame:
+    """user_id, creator_id, strength of every reader's events before their label time (all of
+    them without one), decayed as of that time: recsys.models.tuning.pair_strength of the
+    (user, creator, event type, day) aggregate, summed in the warehouse (at a million readers the
+    aggregate is ~40M rows, which pandas held in over 10 GB), sorted by user and creator."""
     with registered(conn, _label_times=label_times[LABEL_COLUMNS]):
-        return conn.execute(EVENTS_BEFORE_SQL).df()
+        strength = strength_in_warehouse(conn, EVENTS_BEFORE_SQL, weighting)
+    return strength.sort_values(["user_id", "creator_id"], ignore_index=True)
 
 
 def reads_before(

@@ -30,7 +30,7 @@ from recsys.models.evaluation import (
 )
 from recsys.models.interactions import Exclusions, build_matrix
 from recsys.models.popularity import popular_items
-from recsys.models.tuning import Weighting, pair_strength
+from recsys.models.tuning import Weighting
 from recsys.ranking.candidates import (
     CandidateParams,
     Retrievers,
@@ -45,10 +45,10 @@ from recsys.ranking.gate import FLOOR_PREFIX
 from recsys.ranking.labels import (
     GradeScale,
     dbt_weighting,
-    events_before,
     holdout_label_times,
     reads_before,
     relevance_grades,
+    strength_before,
     training_label_times,
 )
 from recsys.ranking.ranker import Ranker, RankerParams, fit_ranker, training_readers
@@ -172,7 +172,7 @@ def build_ranking_data(
         ignore_index=True,
     )
     progress("Training window: ALS on each reader's events before their label time")
-    strength = pair_strength(events_before(conn, horizons), weighting)
+    strength = strength_before(conn, horizons, weighting)
     window_als = fit_als(build_matrix(strength, twin.params.alpha), twin.params)
     readers = _candidate_readers(training_labels, params.ranker)
     training_labels = training_labels[training_labels["user_id"].isin(readers)]

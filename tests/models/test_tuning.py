@@ -234,3 +234,30 @@ def test_zero_trials_hand_the_defaults_to_the_holdout_twin(warehouse: Path, tmp_
     handoff = store.read_tuning_handoff()
     assert not outcome.tuned and outcome.run_id == ""
     assert (handoff.tuned, handoff.params, handoff.half_life_days) == (False, AlsParams(), None)
+
+
+def test_strength_before_label_times_is_pair_strength_of_the_events_before_them(
+    warehouse: Path, events: pd.DataFrame
+) -> None:
+    """The ranker's training-window ALS: each reader decayed as of their own label time, the
+    others as of the latest event, summed in the warehouse as the pandas definition sums them."""
+    from recsys.ranking.frames import registered
+    from recsys.ranking.labels import EVENTS_BEFORE_SQL, LABEL_COLUMNS, strength_before
+
+    users = np.sort(events["user_id"].unique())[:10]
+    middle = events["event_at"].min() + (events["event_at"].max() - events["event_at"].min()) / 2
+    label_times = pd.DataFrame(
+        {"user_id": users, "label_ts": middle, "window_end": events["event_at"].max()}
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        in_sql = strength_before(conn, label_times, DBT_WEIGHTING)
+        with registered(conn, _label_times=label_times[LABEL_COLUMNS]):
+            rows = conn.execute(EVENTS_BEFORE_SQL).df()
+    in_pandas = pair_strength(rows, DBT_WEIGHTING)
+
+    assert in_sql[["user_id", "creator_id"]].equals(in_pandas[["user_id", "creator_id"]])
+    np.testing.assert_allclose(in_sql["strength"], in_pandas["strength"], rtol=1e-9)
+    # A labelled reader's pairs are those of their events before the label time, no later one.
+    before = events[events["user_id"].isin(users) & (events["event_at"] < middle)]
+    labelled = in_sql[in_sql["user_id"].isin(users)]
+    assert len(labelled) == len(before[["user_id", "creator_id"]].drop_duplicates()) > 0
