@@ -66,18 +66,29 @@ def run_dbt(
     """Run `dbt <command>` on `warehouse`; target/ and logs/ go under `work_dir`, not the repo.
 
     `env` adds to the environment (e.g. the profile's CREATOR_DISCOVERY_DBT_* settings)."""
-    target_path = work_dir / "target"
-    log_path = work_dir / "logs"
     all_vars = {"warehouse_path": str(warehouse), **(dbt_vars or {})}
+    return invoke_dbt(DBT_EXECUTABLE, [command], work_dir, all_vars, env)
+
+
+def invoke_dbt(
+    executable: Path,
+    arguments: list[str],
+    work_dir: Path,
+    dbt_vars: Mapping[str, Any],
+    env: Mapping[str, str] | None = None,
+) -> DbtRun:
+    """`executable <arguments>` on the project with `dbt_vars`, target/ and logs/ under
+    `work_dir`, and each node's status from run_results.json."""
+    target_path = work_dir / "target"
     completed = subprocess.run(
         [
-            str(DBT_EXECUTABLE),
-            command,
+            str(executable),
+            *arguments,
             "--project-dir", str(DBT_PROJECT_DIR),
             "--profiles-dir", str(DBT_PROJECT_DIR),
             "--target-path", str(target_path),
-            "--log-path", str(log_path),
-            "--vars", json.dumps(all_vars),
+            "--log-path", str(work_dir / "logs"),
+            "--vars", json.dumps(dbt_vars),
         ],
         cwd=DBT_PROJECT_DIR,
         env={

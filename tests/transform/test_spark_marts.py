@@ -7,11 +7,9 @@ Java, these tests fail: they never skip.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
-import subprocess
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from support.dbt_harness import DBT_PROJECT_DIR, DbtRun, query, run_dbt
+from support.dbt_harness import DBT_PROJECT_DIR, DbtRun, invoke_dbt, query, run_dbt
 
 from recsys.datagen import generate_platform
 from recsys.datagen.faults import apply_fault
@@ -64,34 +62,13 @@ class Builds:
 
 def run_spark_dbt(command: str, spark_dir: Path, work_dir: Path) -> DbtRun:
     """`dbt <command> --target spark` by the Spark environment's dbt, writing under spark_dir."""
-    target_path = work_dir / "target"
-    completed = subprocess.run(
-        [
-            str(SPARK_DBT), command,
-            "--target", "spark",
-            "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(target_path),
-            "--log-path", str(work_dir / "logs"),
-            "--vars", json.dumps({"spark_dir": str(spark_dir)}),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={
-            **os.environ,
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DBT_NO_VERSION_CHECK": "1",
-            "CREATOR_DISCOVERY_SPARK_JAVA_OPTIONS": SHORT_RUN_JAVA_OPTIONS,
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    run_results = target_path / "run_results.json"
-    statuses = {}
-    if run_results.exists():
-        results = json.loads(run_results.read_text())["results"]
-        statuses = {result["unique_id"]: result["status"] for result in results}
-    return DbtRun(completed.returncode, completed.stdout + completed.stderr, statuses)
+    return invoke_dbt(
+        SPARK_DBT,
+        [command, "--target", "spark"],
+        work_dir,
+        {"spark_dir": str(spark_dir)},
+        {"CREATOR_DISCOVERY_SPARK_JAVA_OPTIONS": SHORT_RUN_JAVA_OPTIONS},
+    )
 
 
 def load_raw(landing: Path, warehouse: Path) -> None:
